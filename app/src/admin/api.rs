@@ -1,0 +1,386 @@
+//! Server functions of administration (the référent numérique's screens): structure,
+//! accounts, CSV import with preview, activation letters. Every one checks
+//! `can_administer` and that each id it is given belongs to the same establishment; every
+//! write and its audit entry commit in one transaction.
+
+use crate::error::AppError;
+use domain::import::ImportProblem;
+use domain::{ClassId, GroupId, SubjectId, UserId};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminData {
+    pub establishment: String,
+    pub classes: Vec<ClassRow>,
+    pub groups: Vec<GroupRow>,
+    pub subjects: Vec<(SubjectId, String)>,
+    pub assignments: Vec<AssignmentRow>,
+    pub staff: Vec<UserRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassRow {
+    pub id: ClassId,
+    pub name: String,
+    pub level: String,
+    pub students: i64,
+    /// Students and guardians of the class who have not chosen a password yet.
+    pub pending: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRow {
+    pub id: GroupId,
+    pub name: String,
+    pub class: Option<String>,
+    pub students: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentRow {
+    pub teacher: String,
+    pub subject: String,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: UserId,
+    pub name: String,
+    pub username: String,
+    pub roles: String,
+    pub active: bool,
+    pub activated: bool,
+    pub is_teacher: bool,
+}
+
+/// What an import will create, shown before it is applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ImportPlan {
+    pub accounts: Vec<PlannedAccount>,
+    pub new_classes: Vec<String>,
+    pub new_subjects: Vec<String>,
+    pub links: usize,
+    pub assignments: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedAccount {
+    pub lines: Vec<usize>,
+    pub name: String,
+    pub username: String,
+    pub detail: String,
+}
+
+/// Either the plan, or every problem with its line and column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ImportOutcome {
+    Preview(ImportPlan),
+    Applied(ImportPlan),
+    Problems(Vec<ImportProblem>),
+}
+
+/// One activation letter: shown once, printed, handed out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Letter {
+    pub name: String,
+    pub username: String,
+    pub code: String,
+    pub role: String,
+    pub about: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Letters {
+    pub establishment: String,
+    pub class: String,
+    pub letters: Vec<Letter>,
+    pub valid_days: i64,
+}
+
+#[server(prefix = "/api", endpoint = "admin/donnees")]
+pub async fn load_admin_data() -> Result<AdminData, AppError> {
+    crate::server::respond(ssr::admin_data().await)
+}
+
+#[server(prefix = "/api", endpoint = "admin/classe")]
+pub async fn create_class(nom: String, niveau: String) -> Result<(), AppError> {
+    crate::server::respond(ssr::create_class(nom, niveau).await)
+}
+
+#[server(prefix = "/api", endpoint = "admin/groupe")]
+pub async fn create_group(nom: String, classe: String, eleves: String) -> Result<(), AppError> {
+    crate::server::respond(ssr::create_group(nom, classe, eleves).await)
+}
+
+#[server(prefix = "/api", endpoint = "admin/matiere")]
+pub async fn create_subject(nom: String) -> Result<(), AppError> {
+    crate::server::respond(ssr::create_subject(nom).await)
+}
+
+#[server(prefix = "/api", endpoint = "admin/affectation")]
+pub async fn create_assignment(enseignant: String, matiere: String, unite: String) -> Result<(), AppError> {
+    crate::server::respond(ssr::create_assignment(enseignant, matiere, unite).await)
+}
+
+#[server(prefix = "/api", endpoint = "admin/utilisateur")]
+pub async fn create_user(
+    nom: String,
+    prenom: String,
+    role: String,
+    classe: String,
+    identifiant: String,
+) -> Result<String, AppError> {
+    crate::server::respond(ssr::create_user(nom, prenom, role, classe, identifiant).await)
+}
+
+#[server(prefix = "/api", endpoint = "admin/activer")]
+pub async fn set_user_active(id: UserId, actif: bool) -> Result<(), AppError> {
+    crate::server::respond(ssr::set_user_active(id, actif).await)
+}
+
+/// Checks a CSV file and returns what it would create (`appliquer` false), or creates it
+/// all in one transaction (`appliquer` true). Any problem: nothing is created.
+#[server(prefix = "/api", endpoint = "admin/import")]
+pub async fn import_csv(type_fichier: String, contenu: String, appliquer: bool) -> Result<ImportOutcome, AppError> {
+    crate::server::respond(ssr::import_csv(type_fichier, contenu, appliquer).await)
+}
+
+/// New activation codes for every not-yet-activated student and guardian of a class (codes
+/// printed earlier stop working), as letters to print.
+#[server(prefix = "/api", endpoint = "admin/lettres")]
+pub async fn generate_letters(classe: ClassId) -> Result<Letters, AppError> {
+    crate::server::respond(ssr::generate_letters(classe).await)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::admin::db;
+    use crate::server::{CurrentUser, audit, require_user, session, state};
+    use domain::import::{ImportKind, parse_import};
+    use domain::permissions::can_administer;
+    use domain::{EstablishmentId, Label, PersonName, Role, Username};
+    use std::sync::Arc;
+
+    /// The administered establishment, or `Forbidden` (recorded in the audit log).
+    async fn admin() -> Result<(Arc<CurrentUser>, crate::server::AppState, EstablishmentId), AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        match user.establishment().filter(|e| can_administer(&user.viewer, *e)) {
+            Some(e) => Ok((user, st, e)),
+            None => {
+                audit::refused(&st.db, &user, "administration").await;
+                Err(AppError::Forbidden)
+            }
+        }
+    }
+
+    fn entry<'a>(user: &'a CurrentUser, est: EstablishmentId, detail: &'a str, ip: &'a str) -> audit::Entry<'a> {
+        audit::Entry {
+            establishment: Some(est),
+            actor: Some(user.me.id),
+            actor_name: &user.me.username,
+            action: audit::action::ADMIN,
+            detail,
+            ip,
+        }
+    }
+
+    fn parse_id<T: std::str::FromStr>(field: &str, raw: &str, what: &str) -> Result<T, AppError> {
+        raw.trim().parse().map_err(|_| AppError::Invalid { field: field.into(), reason: format!("Choisissez {what} dans la liste.") })
+    }
+
+    pub async fn admin_data() -> Result<AdminData, AppError> {
+        let (_, st, est) = admin().await?;
+        Ok(db::admin_data(&st.db, est).await?)
+    }
+
+    pub async fn create_class(nom: String, niveau: String) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        let name = Label::parse("nom", &nom)?;
+        let level = if niveau.trim().is_empty() { String::new() } else { Label::parse("niveau", &niveau)?.as_str().to_string() };
+        let mut tx = st.db.begin().await?;
+        if db::class_by_name(&mut tx, est, name.as_str()).await?.is_some() {
+            return Err(AppError::Conflict(format!("La classe « {} » existe déjà.", name.as_str())));
+        }
+        db::insert_class(&mut tx, est, name.as_str(), &level).await?;
+        audit::record(&mut *tx, entry(&user, est, &format!("classe créée : {}", name.as_str()), &session::client_ip())).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_group(nom: String, classe: String, eleves: String) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        let name = Label::parse("nom", &nom)?;
+        let mut tx = st.db.begin().await?;
+        let class = match classe.trim() {
+            "" => None,
+            raw => {
+                let id: ClassId = parse_id("classe", raw, "une classe")?;
+                if db::class_establishment(&mut tx, id).await? != Some(est) {
+                    return Err(AppError::NotFound);
+                }
+                Some(id)
+            }
+        };
+        if db::group_by_name(&mut tx, est, name.as_str()).await?.is_some() {
+            return Err(AppError::Conflict(format!("Le groupe « {} » existe déjà.", name.as_str())));
+        }
+        let mut members = Vec::new();
+        for (i, raw) in eleves.split([',', '\n', ';']).map(str::trim).filter(|s| !s.is_empty()).enumerate() {
+            let username = Username::parse(raw).map_err(|e| AppError::Invalid {
+                field: "eleves".into(),
+                reason: format!("Élève n° {} : {}", i + 1, e.reason),
+            })?;
+            match db::student_in(&mut tx, est, username.as_str()).await? {
+                Some(id) => members.push(id),
+                None => {
+                    return Err(AppError::Invalid {
+                        field: "eleves".into(),
+                        reason: format!("« {username} » n'est pas un élève de l'établissement."),
+                    });
+                }
+            }
+        }
+        let id = db::insert_group(&mut tx, est, name.as_str(), class).await?;
+        for m in &members {
+            db::add_group_member(&mut tx, id, *m).await?;
+        }
+        audit::record(&mut *tx, entry(&user, est, &format!("groupe créé : {} ({} élèves)", name.as_str(), members.len()), &session::client_ip())).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_subject(nom: String) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        let name = Label::parse("nom", &nom)?;
+        let mut tx = st.db.begin().await?;
+        if db::subject_by_name(&mut tx, est, name.as_str()).await?.is_some() {
+            return Err(AppError::Conflict(format!("La matière « {} » existe déjà.", name.as_str())));
+        }
+        db::insert_subject(&mut tx, est, name.as_str()).await?;
+        audit::record(&mut *tx, entry(&user, est, &format!("matière créée : {}", name.as_str()), &session::client_ip())).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_assignment(enseignant: String, matiere: String, unite: String) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        let teacher: UserId = parse_id("enseignant", &enseignant, "un enseignant")?;
+        let subject: SubjectId = parse_id("matiere", &matiere, "une matière")?;
+        let unit = match unite.trim().split_once(':') {
+            Some(("c", id)) => domain::TeachingUnit::Class(parse_id("unite", id, "une classe ou un groupe")?),
+            Some(("g", id)) => domain::TeachingUnit::Group(parse_id("unite", id, "une classe ou un groupe")?),
+            _ => return Err(AppError::Invalid { field: "unite".into(), reason: "Choisissez une classe ou un groupe dans la liste.".into() }),
+        };
+        let mut tx = st.db.begin().await?;
+        // Every id must belong to this establishment: an id from elsewhere is "not found".
+        let ok = db::has_role(&mut tx, est, teacher, Role::Teacher).await?
+            && db::subject_establishment(&mut tx, subject).await? == Some(est)
+            && db::unit_establishment(&mut tx, unit).await? == Some(est);
+        if !ok {
+            return Err(AppError::NotFound);
+        }
+        if !db::insert_assignment(&mut tx, est, teacher, subject, unit).await? {
+            return Err(AppError::Conflict("Cette affectation existe déjà.".into()));
+        }
+        audit::record(&mut *tx, entry(&user, est, &format!("affectation : enseignant {teacher}, matière {subject}, {unit:?}"), &session::client_ip())).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_user(nom: String, prenom: String, role: String, classe: String, identifiant: String) -> Result<String, AppError> {
+        let (user, st, est) = admin().await?;
+        let last = PersonName::parse("nom", &nom)?;
+        let first = PersonName::parse("prenom", &prenom)?;
+        let role = Role::from_code(role.trim()).ok_or_else(|| AppError::Invalid { field: "role".into(), reason: "Choisissez un rôle dans la liste.".into() })?;
+        let mut tx = st.db.begin().await?;
+        let class = match (role, classe.trim()) {
+            (Role::Student, "") => return Err(AppError::Invalid { field: "classe".into(), reason: "Choisissez la classe de l'élève.".into() }),
+            (Role::Student, raw) => {
+                let id: ClassId = parse_id("classe", raw, "une classe")?;
+                if db::class_establishment(&mut tx, id).await? != Some(est) {
+                    return Err(AppError::NotFound);
+                }
+                Some(id)
+            }
+            _ => None,
+        };
+        let username = match identifiant.trim() {
+            "" => db::free_username(&mut tx, &domain::suggest_username(&first, &last), &mut Vec::new()).await?,
+            raw => {
+                let u = Username::parse(raw)?;
+                if db::username_taken(&mut tx, u.as_str()).await? {
+                    return Err(AppError::Conflict(format!("L'identifiant « {u} » est déjà pris.")));
+                }
+                u.as_str().to_string()
+            }
+        };
+        let id = db::insert_user(&mut tx, &username, &first, &last).await?;
+        db::add_membership(&mut tx, id, est, role).await?;
+        if let Some(c) = class {
+            db::enrol(&mut tx, c, id).await?;
+        }
+        audit::record(&mut *tx, entry(&user, est, &format!("compte créé : {username} ({})", role.label()), &session::client_ip())).await?;
+        tx.commit().await?;
+        Ok(username)
+    }
+
+    pub async fn set_user_active(id: UserId, actif: bool) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        if id == user.me.id && !actif {
+            return Err(AppError::Conflict("Vous ne pouvez pas désactiver votre propre compte.".into()));
+        }
+        let mut tx = st.db.begin().await?;
+        if !db::is_member(&mut tx, est, id).await? {
+            return Err(AppError::NotFound);
+        }
+        db::set_active(&mut tx, id, actif).await?;
+        let detail = format!("compte {id} {}", if actif { "réactivé" } else { "désactivé" });
+        audit::record(&mut *tx, entry(&user, est, &detail, &session::client_ip())).await?;
+        tx.commit().await?;
+        if !actif {
+            let ended = session::delete_all_for(&st.db, id).await?;
+            st.realtime.end_sessions(ended.iter());
+        }
+        Ok(())
+    }
+
+    pub async fn import_csv(kind: String, content: String, apply: bool) -> Result<ImportOutcome, AppError> {
+        let (user, st, est) = admin().await?;
+        let kind = ImportKind::from_code(kind.trim())
+            .ok_or_else(|| AppError::Invalid { field: "type_fichier".into(), reason: "Choisissez le type de fichier.".into() })?;
+        let rows = match parse_import(kind, &content) {
+            Ok(rows) => rows,
+            Err(problems) => return Ok(ImportOutcome::Problems(problems)),
+        };
+        let mut tx = st.db.begin().await?;
+        let plan = match db::plan_import(&mut tx, est, &rows).await? {
+            Ok(plan) => plan,
+            Err(problems) => return Ok(ImportOutcome::Problems(problems)),
+        };
+        if !apply {
+            return Ok(ImportOutcome::Preview(plan.summary));
+        }
+        db::apply_import(&mut tx, est, &plan).await?;
+        let detail = format!("import {} : {} comptes créés", kind.label(), plan.summary.accounts.len());
+        audit::record(&mut *tx, entry(&user, est, &detail, &session::client_ip())).await?;
+        tx.commit().await?;
+        Ok(ImportOutcome::Applied(plan.summary))
+    }
+
+    pub async fn generate_letters(class: ClassId) -> Result<Letters, AppError> {
+        let (user, st, est) = admin().await?;
+        let mut tx = st.db.begin().await?;
+        if db::class_establishment(&mut tx, class).await? != Some(est) {
+            return Err(AppError::NotFound);
+        }
+        let letters = db::generate_letters(&mut tx, est, class).await?;
+        let detail = format!("lettres d'activation : classe {}, {} codes", letters.class, letters.letters.len());
+        audit::record(&mut *tx, entry(&user, est, &detail, &session::client_ip())).await?;
+        tx.commit().await?;
+        Ok(letters)
+    }
+}

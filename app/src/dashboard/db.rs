@@ -1,0 +1,164 @@
+//! SQL of the dashboard. Every query is scoped to one establishment.
+
+use super::api::{ChildCard, ClassCard, Overview, StudentSection, TeacherLine, TeachingCard};
+use crate::server::Db;
+use domain::{ClassId, EstablishmentId, GroupId, UserId};
+use sqlx::Row;
+
+pub async fn student_section(db: &Db, est: EstablishmentId, student: UserId) -> Result<StudentSection, sqlx::Error> {
+    let class = sqlx::query(
+        "SELECT c.id, c.name FROM class_students cs JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = $1 AND c.establishment_id = $2",
+    )
+    .bind(student.0)
+    .bind(est.0)
+    .fetch_optional(db)
+    .await?
+    .map(|r| Ok::<_, sqlx::Error>((ClassId(r.try_get("id")?), r.try_get("name")?)))
+    .transpose()?;
+    let groups: Vec<String> = sqlx::query_scalar(
+        "SELECT g.name FROM group_students gs JOIN student_groups g ON g.id = gs.group_id WHERE gs.student_id = $1 AND g.establishment_id = $2 ORDER BY g.name",
+    )
+    .bind(student.0)
+    .bind(est.0)
+    .fetch_all(db)
+    .await?;
+    let teachers = sqlx::query(
+        "SELECT s.name AS subject, u.first_name, u.last_name, COALESCE(c.name, g.name) AS unit
+         FROM assignments a
+         JOIN subjects s ON s.id = a.subject_id
+         JOIN users u ON u.id = a.teacher_id
+         LEFT JOIN classes c ON c.id = a.class_id
+         LEFT JOIN student_groups g ON g.id = a.group_id
+         WHERE a.establishment_id = $1 AND (
+           a.class_id IN (SELECT class_id FROM class_students WHERE student_id = $2)
+           OR a.group_id IN (SELECT group_id FROM group_students WHERE student_id = $2))
+         ORDER BY s.name",
+    )
+    .bind(est.0)
+    .bind(student.0)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(TeacherLine {
+            subject: r.try_get("subject")?,
+            teacher: format!("{} {}", r.try_get::<String, _>("first_name")?, r.try_get::<String, _>("last_name")?),
+            unit: r.try_get("unit")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(StudentSection { class, groups, teachers })
+}
+
+pub async fn children(db: &Db, est: EstablishmentId, guardian: UserId) -> Result<Vec<ChildCard>, sqlx::Error> {
+    sqlx::query(
+        "SELECT u.id, u.first_name, u.last_name, gd.legal_guardian, gd.relationship, e.name AS establishment,
+                (SELECT c.name FROM class_students cs JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = u.id AND c.establishment_id = $2) AS class_name
+         FROM guardianships gd
+         JOIN users u ON u.id = gd.student_id
+         JOIN memberships m ON m.user_id = u.id AND m.role = 'eleve' AND m.establishment_id = $2
+         JOIN establishments e ON e.id = m.establishment_id
+         WHERE gd.guardian_id = $1
+         ORDER BY u.first_name",
+    )
+    .bind(guardian.0)
+    .bind(est.0)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(ChildCard {
+            id: UserId(r.try_get("id")?),
+            name: format!("{} {}", r.try_get::<String, _>("first_name")?, r.try_get::<String, _>("last_name")?),
+            class: r.try_get("class_name")?,
+            establishment: r.try_get("establishment")?,
+            legal_guardian: r.try_get::<i64, _>("legal_guardian")? != 0,
+            relationship: r.try_get("relationship")?,
+        })
+    })
+    .collect()
+}
+
+pub async fn teaching(db: &Db, est: EstablishmentId, teacher: UserId) -> Result<Vec<TeachingCard>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT a.class_id, a.group_id, COALESCE(c.name, g.name) AS unit, s.name AS subject,
+                CASE WHEN a.class_id IS NOT NULL
+                     THEN (SELECT COUNT(*) FROM class_students cs WHERE cs.class_id = a.class_id)
+                     ELSE (SELECT COUNT(*) FROM group_students gs WHERE gs.group_id = a.group_id) END AS students
+         FROM assignments a
+         JOIN subjects s ON s.id = a.subject_id
+         LEFT JOIN classes c ON c.id = a.class_id
+         LEFT JOIN student_groups g ON g.id = a.group_id
+         WHERE a.teacher_id = $1 AND a.establishment_id = $2
+         ORDER BY unit, s.name",
+    )
+    .bind(teacher.0)
+    .bind(est.0)
+    .fetch_all(db)
+    .await?;
+    let mut cards: Vec<TeachingCard> = Vec::new();
+    for r in rows {
+        let class: Option<i64> = r.try_get("class_id")?;
+        let group: Option<i64> = r.try_get("group_id")?;
+        let subject: String = r.try_get("subject")?;
+        let (class, group) = (class.map(ClassId), group.map(GroupId));
+        match cards.iter_mut().find(|c| c.class == class && c.group == group) {
+            Some(card) => card.subjects.push(subject),
+            None => cards.push(TeachingCard {
+                class,
+                group,
+                name: r.try_get("unit")?,
+                subjects: vec![subject],
+                students: r.try_get("students")?,
+            }),
+        }
+    }
+    Ok(cards)
+}
+
+pub async fn overview(db: &Db, est: EstablishmentId) -> Result<Overview, sqlx::Error> {
+    let e = sqlx::query("SELECT name, uai FROM establishments WHERE id = $1").bind(est.0).fetch_one(db).await?;
+    let count = |role: &'static str| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM memberships WHERE establishment_id = $1 AND role = $2")
+            .bind(est.0)
+            .bind(role)
+            .fetch_one(db)
+    };
+    let students = count("eleve").await?;
+    let guardians = count("responsable").await?;
+    let teachers = count("enseignant").await?;
+    let staff = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(DISTINCT user_id) FROM memberships WHERE establishment_id = $1 AND role IN ('vie_scolaire', 'direction', 'administrateur')",
+    )
+    .bind(est.0)
+    .fetch_one(db)
+    .await?;
+    let classes = sqlx::query(
+        "SELECT c.id, c.name, c.level, (SELECT COUNT(*) FROM class_students cs WHERE cs.class_id = c.id) AS students
+         FROM classes c WHERE c.establishment_id = $1 ORDER BY c.name",
+    )
+    .bind(est.0)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(ClassCard {
+            id: ClassId(r.try_get("id")?),
+            name: r.try_get("name")?,
+            level: r.try_get("level")?,
+            students: r.try_get("students")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Overview {
+        name: e.try_get("name")?,
+        uai: e.try_get("uai")?,
+        students,
+        guardians,
+        teachers,
+        staff,
+        classes,
+        can_administer: false,
+        can_read_audit: false,
+    })
+}

@@ -1,0 +1,127 @@
+//! The one error type of Préau's API. Variants are snake_case codes the UI translates into
+//! French; internal causes stay in the server log.
+
+use domain::DomainError;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum AppError {
+    /// Not logged in, or the session ended.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// Logged in, but not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not_found")]
+    NotFound,
+    /// A field was refused; `reason` is already French.
+    #[error("invalid {field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Wrong username or password (never says which).
+    #[error("bad_credentials")]
+    BadCredentials,
+    /// Too many failures: wait this many seconds.
+    #[error("throttled {0}s")]
+    Throttled(u64),
+    /// The server is saturated (e.g. the password-hashing queue is full).
+    #[error("busy")]
+    Busy,
+    /// Something broke on the server; details are in its log.
+    #[error("internal")]
+    Internal,
+    /// The request itself was malformed (transport, decoding).
+    #[error("request: {0}")]
+    Request(String),
+}
+
+impl AppError {
+    /// The French sentence shown to the user, saying what to do next.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthenticated => "Votre session a expiré. Reconnectez-vous.".into(),
+            AppError::Forbidden => "Vous n'avez pas accès à cette page.".into(),
+            AppError::NotFound => "Cette page n'existe pas ou plus.".into(),
+            AppError::Invalid { reason, .. } => reason.clone(),
+            AppError::Conflict(m) => m.clone(),
+            AppError::BadCredentials => {
+                "Identifiant ou mot de passe incorrect. Vérifiez la saisie (majuscules, accents) et réessayez.".into()
+            }
+            AppError::Throttled(secs) => format!(
+                "Trop de tentatives incorrectes. Patientez {secs} seconde{} avant de réessayer.",
+                if *secs > 1 { "s" } else { "" }
+            ),
+            AppError::Busy => "Le service est très sollicité. Réessayez dans quelques secondes.".into(),
+            AppError::Internal => {
+                "Une erreur est survenue de notre côté. Réessayez ; si elle persiste, prévenez le référent numérique.".into()
+            }
+            AppError::Request(_) => {
+                "La demande n'a pas abouti. Vérifiez votre connexion et réessayez.".into()
+            }
+        }
+    }
+
+    /// HTTP status for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid { .. } => 422,
+            AppError::Conflict(_) => 409,
+            AppError::BadCredentials => 401,
+            AppError::Throttled(_) => 429,
+            AppError::Busy => 503,
+            AppError::Internal => 500,
+            AppError::Request(_) => 400,
+        }
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        AppError::Invalid { field: e.field, reason: e.reason }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::ServerError(_) => AppError::Internal,
+            other => AppError::Request(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<anyhow::Error> for AppError {
+    /// Logs the whole cause chain once, here at the boundary, and hides it from the user.
+    fn from(e: anyhow::Error) -> Self {
+        tracing::error!(error = format!("{e:#}"), "internal error");
+        AppError::Internal
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::from(anyhow::Error::new(e))
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = axum::http::StatusCode::from_u16(self.status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, self.message()).into_response()
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

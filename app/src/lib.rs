@@ -1,0 +1,147 @@
+//! Préau's UI and API: Leptos pages and `#[server]` functions, one folder per feature.
+//! Server-only code (SQL, sessions, hashing) sits behind the `ssr` feature.
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod classes;
+pub mod components;
+pub mod dashboard;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use auth::{Me, api::whoami};
+use domain::Role;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::{SsrMode, path};
+
+/// The HTML document around the app. The hydration script carries the request's nonce,
+/// which the Content-Security-Policy allows (no inline script runs without it).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="fr">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href="/pkg/preau.css"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="Préau"/>
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/connexion") view=auth::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/activation") view=auth::ActivationPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=Shell ssr=SsrMode::Async>
+                    <Route path=path!("") view=dashboard::DashboardPage/>
+                    <Route path=path!("classes/:id") view=classes::ClassPage/>
+                    <Route path=path!("groupes/:id") view=classes::GroupPage/>
+                    <Route path=path!("eleves/:id") view=classes::StudentProfilePage/>
+                    <Route path=path!("admin") view=admin::AdminPage/>
+                    <Route path=path!("admin/import") view=admin::ImportPage/>
+                    <Route path=path!("admin/lettres/:id") view=admin::LettersPage/>
+                    <Route path=path!("journal") view=audit::AuditPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The logged-in frame: header, navigation for the person's roles, and the page. Anyone not
+/// logged in is sent to the login page, and comes back here after.
+#[component]
+fn Shell() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    let location = use_location();
+    view! {
+        <Suspense fallback=components::Loading>
+            {move || me.get().map(|r| match r {
+                Ok(Some(me)) => view! { <Frame me/> }.into_any(),
+                Ok(None) => {
+                    let next = location.pathname.get_untracked();
+                    let target = if next == "/" { "/connexion".to_string() } else {
+                        format!("/connexion?suivant={}", encode_query(&next))
+                    };
+                    view! { <Redirect path=target/> }.into_any()
+                }
+                Err(e) => view! { <components::ErrorBox error=e/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+fn encode_query(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+fn Frame(me: Me) -> impl IntoView {
+    let establishment = me.establishment.as_ref().map(|e| e.name.clone()).unwrap_or_default();
+    let admin = me.has(Role::Admin) || me.region_admin;
+    let audit = me.has(Role::Admin) || me.has(Role::Direction) || me.region_admin;
+    let name = me.display_name();
+    let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
+    provide_context(me);
+    view! {
+        <a class="skip" href="#contenu">"Aller au contenu"</a>
+        <header class="topbar">
+            <a class="brand" href="/">"Préau"</a>
+            <span class="establishment">{establishment}</span>
+            <nav aria-label="Navigation principale" class="mainnav">
+                <ul>
+                    <li><a href="/">"Accueil"</a></li>
+                    {admin.then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
+                    {audit.then(|| view! { <li><a href="/journal">"Journal"</a></li> })}
+                </ul>
+            </nav>
+            <div class="who">
+                <span class="who-name">{name}</span>
+                <span class="who-roles muted">{roles}</span>
+                <auth::LogoutButton/>
+            </div>
+        </header>
+        <main id="contenu" class="content">
+            <Outlet/>
+        </main>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main id="contenu" class="auth-page">
+            <div class="auth-card">
+                <h1>"Page introuvable"</h1>
+                <p>"Cette adresse ne correspond à aucune page de Préau."</p>
+                <p><a href="/">"Retour à l'accueil"</a></p>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,65 @@
+//! The audit log: logins (success and failure), refused accesses and admin actions, with
+//! who, what, when and from where. Never a password or a token.
+
+use super::db::{Db, new_id, now_ms};
+use domain::{EstablishmentId, UserId};
+
+/// Audit action codes (stable, shown translated in the UI).
+pub mod action {
+    pub const LOGIN: &str = "login";
+    pub const LOGIN_FAILED: &str = "login_failed";
+    pub const LOGIN_THROTTLED: &str = "login_throttled";
+    pub const LOGOUT: &str = "logout";
+    pub const ACTIVATION: &str = "activation";
+    pub const ACTIVATION_FAILED: &str = "activation_failed";
+    pub const ACCESS_REFUSED: &str = "access_refused";
+    pub const ADMIN: &str = "admin";
+}
+
+/// One entry to record.
+pub struct Entry<'a> {
+    pub establishment: Option<EstablishmentId>,
+    pub actor: Option<UserId>,
+    pub actor_name: &'a str,
+    pub action: &'a str,
+    pub detail: &'a str,
+    pub ip: &'a str,
+}
+
+/// Records an entry. Works on the pool or inside a transaction (an admin action and its
+/// audit entry commit together).
+pub async fn record<'e, E>(executor: E, entry: Entry<'_>) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO audit_log (id, establishment_id, actor_id, actor_name, action, detail, ip, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(new_id())
+    .bind(entry.establishment.map(|e| e.0))
+    .bind(entry.actor.map(|a| a.0))
+    .bind(entry.actor_name)
+    .bind(entry.action)
+    .bind(entry.detail)
+    .bind(entry.ip)
+    .bind(now_ms())
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Records a refused access by the current user (best effort: a failed audit write is
+/// logged, the refusal stands).
+pub async fn refused(db: &Db, user: &super::CurrentUser, what: &str) {
+    let entry = Entry {
+        establishment: user.establishment(),
+        actor: Some(user.me.id),
+        actor_name: &user.me.username,
+        action: action::ACCESS_REFUSED,
+        detail: what,
+        ip: &super::session::client_ip(),
+    };
+    if let Err(e) = record(db, entry).await {
+        tracing::error!(error = %e, "could not write the audit log");
+    }
+}

@@ -1,0 +1,141 @@
+//! The database pool: SQLite (embedded default) or PostgreSQL, chosen by the URL, through
+//! sqlx's `Any` driver so each query is written once. Also the id and clock helpers every
+//! feature uses when it writes.
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub type Db = AnyPool;
+
+/// Which engine a pool talks to, for the rare statements that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub fn engine_of(url: &str) -> Engine {
+    if url.starts_with("postgres") { Engine::Postgres } else { Engine::Sqlite }
+}
+
+/// Connects, creating the SQLite file (and its folder) when needed, and runs migrations.
+pub async fn connect_and_migrate(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+    install_default_drivers();
+    let engine = engine_of(url);
+    let url = if engine == Engine::Sqlite {
+        prepare_sqlite_url(url)?
+    } else {
+        url.to_string()
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if engine == Engine::Sqlite {
+                    // WAL lets readers run beside the writer; NORMAL keeps commits durable
+                    // against a process crash (the WAL is fsynced at checkpoints).
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .with_context(|| format!("connecting to the {engine:?} database"))?;
+    sqlx::migrate!("../migrations")
+        .run(&pool)
+        .await
+        .context("running database migrations")?;
+    Ok(pool)
+}
+
+/// `sqlite://data/preau.db` → makes sure `data/` exists and asks SQLite to create the file.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    if !path.is_empty() && path != ":memory:" {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating the database folder {}", dir.display()))?;
+            }
+        }
+    }
+    Ok(if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+static NODE_BITS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+/// A new id: 41 bits of milliseconds, 10 random bits chosen once per process (so several
+/// server processes do not collide), 12 bits of sequence. Time-ordered, positive, portable.
+pub fn new_id() -> i64 {
+    let node = *NODE_BITS.get_or_init(|| {
+        let mut b = [0u8; 2];
+        let _ = getrandom::fill(&mut b);
+        u64::from(u16::from_le_bytes(b)) & 0x3ff
+    });
+    let ms = (now_ms() as u64) & ((1 << 41) - 1);
+    let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed) & 0xfff;
+    ((ms << 22) | (node << 12) | seq) as i64
+}
+
+/// Whether the database answers (for `/healthz`).
+pub async fn ping(db: &Db) -> bool {
+    sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(db).await.is_ok()
+}
+
+/// 16 random bytes as hex (128 bits): session tokens, activation codes, nonces.
+pub fn random_token() -> anyhow::Result<String> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(hex::encode(b))
+}
+
+/// SHA-256 of a secret, hex: what is stored in place of tokens and codes.
+pub fn sha256_hex(secret: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_positive_and_increase() {
+        let a = new_id();
+        let b = new_id();
+        assert!(a > 0 && b > a);
+    }
+
+    #[test]
+    fn a_sqlite_url_asks_for_creation() {
+        assert_eq!(prepare_sqlite_url("sqlite::memory:").ok(), Some("sqlite::memory:?mode=rwc".into()));
+    }
+}

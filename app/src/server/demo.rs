@@ -1,0 +1,274 @@
+//! The demo school (`PREAU_DEMO=1` on an empty database): one collège with 3 classes,
+//! 8 teachers, 75 students, about 100 guardians, subjects, groups and assignments, and the
+//! six demo accounts `demo.eleve`, `demo.parent`, `demo.prof`, `demo.viesco`,
+//! `demo.direction`, `demo.admin`. Other accounts wait for activation, as after an import.
+
+use super::db::{Db, new_id, now_ms};
+use anyhow::Context;
+use domain::{EstablishmentId, Role};
+
+const FIRST: &[&str] = &[
+    "Léa", "Hugo", "Chloé", "Louis", "Emma", "Gabriel", "Jade", "Arthur", "Louise", "Jules",
+    "Alice", "Raphaël", "Inès", "Adam", "Lina", "Nathan", "Mila", "Noah", "Rose", "Lucas",
+    "Anna", "Ethan", "Zoé", "Sacha", "Manon", "Tom", "Camille", "Théo", "Sarah", "Malo",
+    "Ambre", "Paul", "Julia", "Nino", "Lou", "Mathis", "Nina", "Timéo", "Agathe", "Yanis",
+];
+const LAST: &[&str] = &[
+    "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau",
+    "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel",
+    "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent",
+    "Muller", "Lefebvre", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier",
+    "Chevalier", "François", "Legrand", "Gauthier", "Garcia", "Perrin", "Robin", "Clément",
+    "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Gautier", "Masson", "Marchand",
+    "Duval", "Denis", "Dumont", "Marie", "Lemaire", "Noël", "Meyer", "Dufour", "Meunier",
+    "Brun", "Blanchard", "Giraud", "Joly", "Rivière", "Lucas", "Brunet", "Gaillard", "Barbier",
+    "Arnaud", "Martinez", "Gérard", "Roche", "Renard", "Schmitt",
+];
+const SUBJECTS: &[&str] = &[
+    "Français", "Mathématiques", "Histoire-géographie", "Anglais", "SVT", "Physique-chimie", "EPS", "Arts plastiques",
+];
+const CLASSES: &[(&str, &str)] = &[("6e A", "6e"), ("5e B", "5e"), ("4e C", "4e")];
+const TEACHERS: &[(&str, &str, &str)] = &[
+    ("demo.prof", "Claire", "Fontaine"),
+    ("marc.lemoine", "Marc", "Lemoine"),
+    ("sophie.keller", "Sophie", "Keller"),
+    ("karim.benali", "Karim", "Benali"),
+    ("helene.weber", "Hélène", "Weber"),
+    ("pierre.schaeffer", "Pierre", "Schaeffer"),
+    ("nadia.haddad", "Nadia", "Haddad"),
+    ("julien.roth", "Julien", "Roth"),
+];
+
+struct Seeder<'a> {
+    tx: sqlx::Transaction<'a, sqlx::Any>,
+    est: i64,
+    now: i64,
+}
+
+impl Seeder<'_> {
+    async fn user(&mut self, username: &str, first: &str, last: &str, hash: Option<&str>, roles: &[Role]) -> anyhow::Result<i64> {
+        let id = new_id();
+        sqlx::query("INSERT INTO users (id, username, first_name, last_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id)
+            .bind(username)
+            .bind(first)
+            .bind(last)
+            .bind(hash)
+            .bind(self.now)
+            .execute(&mut *self.tx)
+            .await
+            .with_context(|| format!("creating demo user {username}"))?;
+        for role in roles {
+            sqlx::query("INSERT INTO memberships (user_id, establishment_id, role) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(self.est)
+                .bind(role.code())
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(id)
+    }
+
+    async fn exec(&mut self, sql: &str, binds: &[i64]) -> anyhow::Result<()> {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+/// Seeds the demo school if the database has no establishment yet. Returns whether it did.
+pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM establishments").fetch_one(db).await?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    let est = new_id();
+    let now = now_ms();
+    let mut s = Seeder { tx: db.begin().await?, est, now };
+    sqlx::query("INSERT INTO establishments (id, name, uai, city, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(est)
+        .bind("Collège Jean Moulin")
+        .bind("0671234A")
+        .bind("Strasbourg")
+        .bind(now)
+        .execute(&mut *s.tx)
+        .await?;
+    let year = new_id();
+    sqlx::query("INSERT INTO school_years (id, establishment_id, label, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)")
+        .bind(year)
+        .bind(est)
+        .bind("2026-2027")
+        .bind("2026-09-01")
+        .bind("2027-07-04")
+        .execute(&mut *s.tx)
+        .await?;
+    for (pos, (label, from, to)) in [
+        ("Trimestre 1", "2026-09-01", "2026-11-30"),
+        ("Trimestre 2", "2026-12-01", "2027-03-07"),
+        ("Trimestre 3", "2027-03-08", "2027-07-04"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sqlx::query("INSERT INTO periods (id, school_year_id, label, position, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(new_id())
+            .bind(year)
+            .bind(label)
+            .bind(pos as i64 + 1)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *s.tx)
+            .await?;
+    }
+
+    let mut class_ids = Vec::new();
+    for (name, level) in CLASSES {
+        let id = new_id();
+        sqlx::query("INSERT INTO classes (id, establishment_id, name, level) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(est)
+            .bind(*name)
+            .bind(*level)
+            .execute(&mut *s.tx)
+            .await?;
+        class_ids.push(id);
+    }
+    let mut subject_ids = Vec::new();
+    for name in SUBJECTS {
+        let id = new_id();
+        sqlx::query("INSERT INTO subjects (id, establishment_id, name) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(est)
+            .bind(*name)
+            .execute(&mut *s.tx)
+            .await?;
+        subject_ids.push(id);
+    }
+
+    // Teachers: teacher i teaches subject i in every class, so each class has 8 teachers.
+    let mut teacher_ids = Vec::new();
+    for (i, (username, first, last)) in TEACHERS.iter().enumerate() {
+        let hash = (i == 0).then_some(password_hash);
+        teacher_ids.push(s.user(username, first, last, hash, &[Role::Teacher]).await?);
+    }
+    for (t, teacher) in teacher_ids.iter().enumerate() {
+        for class in &class_ids {
+            s.exec(
+                "INSERT INTO assignments (id, establishment_id, teacher_id, subject_id, class_id) VALUES ($1, $2, $3, $4, $5)",
+                &[new_id(), est, *teacher, subject_ids[t], *class],
+            )
+            .await?;
+        }
+    }
+
+    // 75 students, 25 per class. demo.eleve is in 4e C; their sibling in 6e A.
+    let mut students: Vec<(i64, usize, String)> = Vec::new();
+    let mut garnier: Vec<i64> = Vec::new();
+    for i in 0..75 {
+        let class = i / 25;
+        let first = FIRST[(i * 7 + 3) % FIRST.len()];
+        let last = LAST[i % LAST.len()];
+        let (username, first, last) = match i {
+            50 => ("demo.eleve".to_string(), "Léo", "Garnier"),
+            0 => ("lina.garnier".to_string(), "Lina", "Garnier"),
+            _ => (domain_username(first, last, i), first, last),
+        };
+        let hash = (username == "demo.eleve").then_some(password_hash);
+        let id = s.user(&username, first, last, hash, &[Role::Student]).await?;
+        s.exec("INSERT INTO class_students (class_id, student_id) VALUES ($1, $2)", &[class_ids[class], id]).await?;
+        if username == "demo.eleve" || username == "lina.garnier" {
+            garnier.push(id);
+        }
+        students.push((id, class, last.to_string()));
+    }
+
+    // Guardians: two for most students, one for some; demo.parent has both Garnier children.
+    let demo_parent = s.user("demo.parent", "Sandrine", "Garnier", Some(password_hash), &[Role::Guardian]).await?;
+    let second_parent = s.user("thomas.garnier", "Thomas", "Garnier", None, &[Role::Guardian]).await?;
+    for child in &garnier {
+        link(&mut s, demo_parent, *child, "Mère", true).await?;
+        link(&mut s, second_parent, *child, "Père", true).await?;
+    }
+    let mut guardians = 2;
+    for (n, (student, _, last)) in students.iter().enumerate() {
+        if garnier.contains(student) {
+            continue;
+        }
+        let first = FIRST[(n * 11 + 5) % FIRST.len()];
+        let username = format!("resp.{}", domain_username(first, last, n).trim_end_matches(char::is_numeric));
+        let username = format!("{username}{n}");
+        let g = s.user(&username, first, last, None, &[Role::Guardian]).await?;
+        link(&mut s, g, *student, if n % 2 == 0 { "Mère" } else { "Père" }, true).await?;
+        guardians += 1;
+        if n % 3 != 0 {
+            let first2 = FIRST[(n * 13 + 1) % FIRST.len()];
+            let g2 = s.user(&format!("resp2.{n}"), first2, last, None, &[Role::Guardian]).await?;
+            link(&mut s, g2, *student, if n % 2 == 0 { "Père" } else { "Mère" }, n % 5 != 0).await?;
+            guardians += 1;
+        }
+        if guardians >= 100 {
+            break;
+        }
+    }
+
+    // Groups: a Latin option across classes, and half of 4e C in English group 1.
+    let latin = new_id();
+    s.exec("INSERT INTO student_groups (id, establishment_id, name, class_id) VALUES ($1, $2, 'Latin', NULL)", &[latin, est]).await?;
+    let english = new_id();
+    s.exec("INSERT INTO student_groups (id, establishment_id, name, class_id) VALUES ($1, $2, 'Anglais 4e C groupe 1', $3)", &[english, est, class_ids[2]]).await?;
+    for (i, (student, class, _)) in students.iter().enumerate() {
+        if i % 4 == 0 {
+            s.exec("INSERT INTO group_students (group_id, student_id) VALUES ($1, $2)", &[latin, *student]).await?;
+        }
+        if *class == 2 && i % 2 == 0 {
+            s.exec("INSERT INTO group_students (group_id, student_id) VALUES ($1, $2)", &[english, *student]).await?;
+        }
+    }
+    let latin_subject = new_id();
+    sqlx::query("INSERT INTO subjects (id, establishment_id, name) VALUES ($1, $2, 'Latin')")
+        .bind(latin_subject)
+        .bind(est)
+        .execute(&mut *s.tx)
+        .await?;
+    s.exec(
+        "INSERT INTO assignments (id, establishment_id, teacher_id, subject_id, group_id) VALUES ($1, $2, $3, $4, $5)",
+        &[new_id(), est, teacher_ids[0], latin_subject, latin],
+    )
+    .await?;
+
+    s.user("demo.viesco", "Nathalie", "Berger", Some(password_hash), &[Role::SchoolLife]).await?;
+    s.user("demo.direction", "François", "Lambert", Some(password_hash), &[Role::Direction]).await?;
+    s.user("demo.admin", "Isabelle", "Kieffer", Some(password_hash), &[Role::Admin]).await?;
+
+    s.tx.commit().await?;
+    Ok(true)
+}
+
+async fn link(s: &mut Seeder<'_>, guardian: i64, student: i64, relationship: &str, legal: bool) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO guardianships (guardian_id, student_id, legal_guardian, relationship) VALUES ($1, $2, $3, $4)")
+        .bind(guardian)
+        .bind(student)
+        .bind(i64::from(legal))
+        .bind(relationship)
+        .execute(&mut *s.tx)
+        .await?;
+    Ok(())
+}
+
+fn domain_username(first: &str, last: &str, n: usize) -> String {
+    let (Ok(f), Ok(l)) = (domain::PersonName::parse("prenom", first), domain::PersonName::parse("nom", last)) else {
+        return format!("eleve{n}");
+    };
+    format!("{}{n}", domain::suggest_username(&f, &l))
+}
+
+/// The demo establishment's id, if seeded (for tests and tools).
+pub async fn demo_establishment(db: &Db) -> anyhow::Result<Option<EstablishmentId>> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM establishments WHERE uai = '0671234A'")
+        .fetch_optional(db)
+        .await?
+        .map(EstablishmentId))
+}

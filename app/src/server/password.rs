@@ -1,0 +1,107 @@
+//! Password hashing with argon2id (m = 19456 KiB, t = 2, p = 1, stored in the PHC string),
+//! off the async runtime and behind a bounded queue: at most one hash per core runs at a
+//! time, at most `MAX_WAITING` more wait, and anything beyond is refused at once with
+//! `AppError::Busy`, so a login storm at 8:00 cannot starve page requests.
+
+use crate::error::AppError;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::Argon2;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::Semaphore;
+
+/// Hash requests allowed to wait for a core before new ones are refused.
+pub const MAX_WAITING: usize = 256;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    running: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    /// A real hash of a random password, verified against when the user does not exist, so
+    /// an unknown username takes as long as a wrong password.
+    dummy_hash: Arc<String>,
+}
+
+impl PasswordHasher {
+    pub fn new() -> anyhow::Result<Self> {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let dummy = crate::server::db::random_token()?;
+        let dummy_hash = hash_blocking(&dummy)?;
+        Ok(Self {
+            running: Arc::new(Semaphore::new(cores)),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            dummy_hash: Arc::new(dummy_hash),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(AppError::Busy);
+        }
+        let permit = self.running.clone().acquire_owned().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let permit = permit.map_err(|_| AppError::Busy)?;
+        let out = tokio::task::spawn_blocking(move || {
+            let out = job();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| AppError::from(anyhow::anyhow!("hashing task failed: {e}")))?;
+        Ok(out)
+    }
+
+    /// Hashes a new password into a PHC string.
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || hash_blocking(&password)).await?.map_err(AppError::from)
+    }
+
+    /// Checks a password against a stored PHC string; `None` (unknown user, account not yet
+    /// activated) costs the same time and answers false.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, AppError> {
+        let known = stored.is_some();
+        let phc = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
+        let ok = self.run(move || verify_blocking(&password, &phc)).await?;
+        Ok(known && ok)
+    }
+}
+
+pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
+}
+
+pub fn verify_blocking(password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_carries_the_argon2id_parameters_and_verifies() -> anyhow::Result<()> {
+        let phc = hash_blocking("le chat dort sur le canapé")?;
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(verify_blocking("le chat dort sur le canapé", &phc));
+        assert!(!verify_blocking("le chien dort", &phc));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_never_verifies() -> anyhow::Result<()> {
+        let hasher = PasswordHasher::new()?;
+        assert!(!hasher.verify("n'importe quoi".into(), None).await?);
+        Ok(())
+    }
+}

@@ -1,0 +1,54 @@
+//! Typed ids shared by browser and server. Ids are 63-bit integers made by the application
+//! (time-ordered, see `server::ids`), so the same schema works on SQLite and PostgreSQL.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = std::num::ParseIntError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                s.parse::<i64>().map($name)
+            }
+        }
+    )*};
+}
+
+id_type!(
+    /// An establishment (collège or lycée).
+    EstablishmentId,
+    /// A person with an account.
+    UserId,
+    /// A class (division), e.g. "4e B".
+    ClassId,
+    /// A group: a sub-group of a class or a cross-class group.
+    GroupId,
+    /// A subject, e.g. "Mathématiques".
+    SubjectId,
+    /// A school year in one establishment.
+    SchoolYearId,
+    /// A period (trimester or semester) of a school year.
+    PeriodId,
+    /// A teaching assignment: teacher × class or group × subject.
+    AssignmentId,
+);
+
+/// Where something is taught: a whole class or a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TeachingUnit {
+    Class(ClassId),
+    Group(GroupId),
+}

@@ -1,0 +1,326 @@
+//! Who may see or do what: the one place that answers every "may X do Y to Z" question.
+//!
+//! Every server function and WebSocket handler builds a [`Viewer`] from the session and asks
+//! one of these pure functions before touching data. The rule is need-to-know:
+//! - nobody sees another establishment's data (only a region admin spans establishments, and
+//!   only for administration, never for pupils' school records);
+//! - a guardian sees only the children linked to them;
+//! - a student only their own data and their class;
+//! - a teacher only the classes and groups they teach;
+//! - vie scolaire, direction and the administrator see their own establishment.
+
+use crate::{ClassId, EstablishmentId, GroupId, Role, TeachingUnit, UserId};
+use serde::{Deserialize, Serialize};
+
+/// One role held in one establishment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Membership {
+    pub establishment: EstablishmentId,
+    pub role: Role,
+}
+
+/// Everything the permission functions need to know about the person asking.
+/// Built once per request from the session (see `app::server::auth`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub user: UserId,
+    pub region_admin: bool,
+    pub memberships: Vec<Membership>,
+    /// Children linked to this person as their guardian.
+    pub children: Vec<UserId>,
+    /// Classes and groups this person teaches, with the establishment they belong to.
+    pub teaches: Vec<(EstablishmentId, TeachingUnit)>,
+    /// The class and groups this person belongs to as a student.
+    pub enrolled_in: Vec<(EstablishmentId, TeachingUnit)>,
+}
+
+impl Default for UserId {
+    fn default() -> Self {
+        UserId(0)
+    }
+}
+
+/// A student, as far as permissions are concerned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudentRef {
+    pub id: UserId,
+    pub establishment: EstablishmentId,
+    pub class: Option<ClassId>,
+    pub groups: Vec<GroupId>,
+}
+
+/// A class or a group, as far as permissions are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRef {
+    pub unit: TeachingUnit,
+    pub establishment: EstablishmentId,
+}
+
+impl Viewer {
+    /// Does this person hold `role` in `establishment`?
+    pub fn has_role(&self, establishment: EstablishmentId, role: Role) -> bool {
+        self.memberships.iter().any(|m| m.establishment == establishment && m.role == role)
+    }
+
+    /// Roles held in one establishment, in a stable order.
+    pub fn roles_in(&self, establishment: EstablishmentId) -> Vec<Role> {
+        let mut roles: Vec<Role> = self
+            .memberships
+            .iter()
+            .filter(|m| m.establishment == establishment)
+            .map(|m| m.role)
+            .collect();
+        roles.sort();
+        roles.dedup();
+        roles
+    }
+
+    /// Establishments this person belongs to, in a stable order.
+    pub fn establishments(&self) -> Vec<EstablishmentId> {
+        let mut ids: Vec<EstablishmentId> =
+            self.memberships.iter().map(|m| m.establishment).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    fn is_member(&self, establishment: EstablishmentId) -> bool {
+        self.memberships.iter().any(|m| m.establishment == establishment)
+    }
+
+    fn teaches_unit(&self, establishment: EstablishmentId, unit: TeachingUnit) -> bool {
+        self.has_role(establishment, Role::Teacher)
+            && self.teaches.iter().any(|(e, u)| *e == establishment && *u == unit)
+    }
+
+    fn oversees(&self, establishment: EstablishmentId) -> bool {
+        self.has_role(establishment, Role::SchoolLife)
+            || self.has_role(establishment, Role::Direction)
+            || self.has_role(establishment, Role::Admin)
+    }
+}
+
+/// May `viewer` see this student's profile and school record (class, guardians, and later
+/// grades, absences)?
+pub fn can_view_student(viewer: &Viewer, student: &StudentRef) -> bool {
+    let est = student.establishment;
+    if viewer.user == student.id && viewer.has_role(est, Role::Student) {
+        return true;
+    }
+    if viewer.has_role(est, Role::Guardian) && viewer.children.contains(&student.id) {
+        return true;
+    }
+    if viewer.oversees(est) {
+        return true;
+    }
+    let class_taught =
+        student.class.is_some_and(|c| viewer.teaches_unit(est, TeachingUnit::Class(c)));
+    let group_taught =
+        student.groups.iter().any(|g| viewer.teaches_unit(est, TeachingUnit::Group(*g)));
+    class_taught || group_taught
+}
+
+/// May `viewer` see this class or group (its roster and teachers)?
+pub fn can_view_unit(viewer: &Viewer, unit: &UnitRef) -> bool {
+    let est = unit.establishment;
+    viewer.oversees(est)
+        || viewer.teaches_unit(est, unit.unit)
+        || (viewer.has_role(est, Role::Student)
+            && viewer.enrolled_in.iter().any(|(e, u)| *e == est && *u == unit.unit))
+}
+
+/// May `viewer` create and edit classes, groups, subjects, assignments and accounts of this
+/// establishment, and import CSV files into it?
+pub fn can_administer(viewer: &Viewer, establishment: EstablishmentId) -> bool {
+    viewer.region_admin || viewer.has_role(establishment, Role::Admin)
+}
+
+/// May `viewer` read the establishment's audit log (logins, refused accesses, admin actions)?
+pub fn can_view_audit_log(viewer: &Viewer, establishment: EstablishmentId) -> bool {
+    viewer.region_admin
+        || viewer.has_role(establishment, Role::Direction)
+        || viewer.has_role(establishment, Role::Admin)
+}
+
+/// May `viewer` see the establishment overview (all classes, head counts)?
+pub fn can_view_establishment(viewer: &Viewer, establishment: EstablishmentId) -> bool {
+    viewer.region_admin || viewer.oversees(establishment)
+}
+
+/// May `viewer` see the establishment's name and belong to its spaces at all?
+pub fn is_member_of(viewer: &Viewer, establishment: EstablishmentId) -> bool {
+    viewer.region_admin || viewer.is_member(establishment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const OWN: EstablishmentId = EstablishmentId(1);
+    const OTHER: EstablishmentId = EstablishmentId(2);
+    const CLASS: ClassId = ClassId(10);
+    const GROUP: GroupId = GroupId(20);
+    const STUDENT: UserId = UserId(100);
+
+    /// A viewer holding `role` in `est`, set up the way that role is when it has a legitimate
+    /// link to the resources below (a guardian of STUDENT, a teacher of CLASS, ...).
+    fn viewer(role: Role, est: EstablishmentId) -> Viewer {
+        let mut v = Viewer {
+            user: UserId(500),
+            memberships: vec![Membership { establishment: est, role }],
+            ..Viewer::default()
+        };
+        match role {
+            Role::Student => {
+                v.user = STUDENT;
+                v.enrolled_in = vec![(est, TeachingUnit::Class(CLASS))];
+            }
+            Role::Guardian => v.children = vec![STUDENT],
+            Role::Teacher => v.teaches = vec![(est, TeachingUnit::Class(CLASS))],
+            _ => {}
+        }
+        v
+    }
+
+    fn student(est: EstablishmentId) -> StudentRef {
+        StudentRef { id: STUDENT, establishment: est, class: Some(CLASS), groups: vec![] }
+    }
+
+    fn class(est: EstablishmentId) -> UnitRef {
+        UnitRef { unit: TeachingUnit::Class(CLASS), establishment: est }
+    }
+
+    /// The whole matrix: role × resource kind × own/other establishment.
+    /// Columns: student record, class, administer, audit log, establishment overview.
+    #[test]
+    fn permission_matrix_matches_need_to_know() {
+        #[rustfmt::skip]
+        let expected: [(Role, [bool; 5]); 6] = [
+            (Role::Student,    [true,  true,  false, false, false]),
+            (Role::Guardian,   [true,  false, false, false, false]),
+            (Role::Teacher,    [true,  true,  false, false, false]),
+            (Role::SchoolLife, [true,  true,  false, false, true ]),
+            (Role::Direction,  [true,  true,  false, true,  true ]),
+            (Role::Admin,      [true,  true,  true,  true,  true ]),
+        ];
+        for (role, row) in expected {
+            for (viewer_est, resource_est, same) in [(OWN, OWN, true), (OTHER, OWN, false)] {
+                let v = viewer(role, viewer_est);
+                let got = [
+                    can_view_student(&v, &student(resource_est)),
+                    can_view_unit(&v, &class(resource_est)),
+                    can_administer(&v, resource_est),
+                    can_view_audit_log(&v, resource_est),
+                    can_view_establishment(&v, resource_est),
+                ];
+                let want = if same { row } else { [false; 5] };
+                assert_eq!(got, want, "{role:?}, same establishment: {same}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_guardian_does_not_see_a_child_that_is_not_linked_to_them() {
+        let mut v = viewer(Role::Guardian, OWN);
+        v.children = vec![UserId(999)];
+        assert!(!can_view_student(&v, &student(OWN)));
+    }
+
+    #[test]
+    fn a_student_does_not_see_a_classmate() {
+        let mut v = viewer(Role::Student, OWN);
+        v.user = UserId(101);
+        assert!(!can_view_student(&v, &student(OWN)));
+    }
+
+    #[test]
+    fn a_teacher_sees_a_student_through_a_group_they_teach() {
+        let mut v = viewer(Role::Teacher, OWN);
+        v.teaches = vec![(OWN, TeachingUnit::Group(GROUP))];
+        let mut s = student(OWN);
+        assert!(!can_view_student(&v, &s));
+        s.groups = vec![GROUP];
+        assert!(can_view_student(&v, &s));
+    }
+
+    #[test]
+    fn a_teacher_link_recorded_in_another_establishment_grants_nothing() {
+        // Teaching CLASS in OTHER must not open CLASS's twin id in OWN.
+        let mut v = viewer(Role::Teacher, OWN);
+        v.teaches = vec![(OTHER, TeachingUnit::Class(CLASS))];
+        assert!(!can_view_unit(&v, &class(OWN)));
+        assert!(!can_view_student(&v, &student(OWN)));
+    }
+
+    #[test]
+    fn a_region_admin_administers_every_establishment_but_reads_no_school_record() {
+        let v = Viewer { region_admin: true, ..Viewer::default() };
+        assert!(can_administer(&v, OWN) && can_administer(&v, OTHER));
+        assert!(!can_view_student(&v, &student(OWN)));
+    }
+
+    fn any_role() -> impl Strategy<Value = Role> {
+        prop::sample::select(Role::ALL.to_vec())
+    }
+
+    fn any_viewer_outside(est: EstablishmentId) -> impl Strategy<Value = Viewer> {
+        (
+            prop::collection::vec((2i64..6, any_role()), 0..6),
+            prop::collection::vec(0i64..200, 0..4),
+            prop::collection::vec((2i64..6, 0i64..30), 0..4),
+        )
+            .prop_map(move |(memberships, children, teaches)| Viewer {
+                user: UserId(7),
+                region_admin: false,
+                memberships: memberships
+                    .into_iter()
+                    .filter(|(e, _)| *e != est.0)
+                    .map(|(e, role)| Membership { establishment: EstablishmentId(e), role })
+                    .collect(),
+                children: children.into_iter().map(UserId).collect(),
+                teaches: teaches
+                    .into_iter()
+                    .map(|(e, c)| (EstablishmentId(e), TeachingUnit::Class(ClassId(c))))
+                    .collect(),
+                enrolled_in: vec![],
+            })
+    }
+
+    proptest! {
+        /// Whatever roles, children and classes a person has elsewhere, none of it opens a
+        /// single resource of an establishment they do not belong to.
+        #[test]
+        fn nothing_held_elsewhere_opens_an_establishment(
+            v in any_viewer_outside(OWN),
+            class_id in 0i64..30,
+            student_id in 0i64..200,
+        ) {
+            let s = StudentRef {
+                id: UserId(student_id), establishment: OWN,
+                class: Some(ClassId(class_id)), groups: vec![],
+            };
+            let u = UnitRef { unit: TeachingUnit::Class(ClassId(class_id)), establishment: OWN };
+            prop_assert!(!can_view_student(&v, &s));
+            prop_assert!(!can_view_unit(&v, &u));
+            prop_assert!(!can_administer(&v, OWN));
+            prop_assert!(!can_view_audit_log(&v, OWN));
+            prop_assert!(!can_view_establishment(&v, OWN));
+            prop_assert!(!is_member_of(&v, OWN));
+        }
+
+        /// Gaining a role never takes an access away (permissions are monotonic).
+        #[test]
+        fn adding_a_role_never_removes_access(role in any_role(), extra in any_role()) {
+            let before = viewer(role, OWN);
+            let mut after = before.clone();
+            after.memberships.push(Membership { establishment: OWN, role: extra });
+            let s = student(OWN);
+            let c = class(OWN);
+            prop_assert!(!can_view_student(&before, &s) || can_view_student(&after, &s));
+            prop_assert!(!can_view_unit(&before, &c) || can_view_unit(&after, &c));
+            prop_assert!(!can_administer(&before, OWN) || can_administer(&after, OWN));
+            prop_assert!(!can_view_audit_log(&before, OWN) || can_view_audit_log(&after, OWN));
+        }
+    }
+}

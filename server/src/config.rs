@@ -1,0 +1,134 @@
+//! One typed `Settings`, built once from environment variables with documented defaults
+//! (see `.env.example` and docs/configuration.md). Secrets are never logged.
+
+use anyhow::{Context, bail};
+use std::net::SocketAddr;
+
+#[derive(Clone)]
+pub struct Settings {
+    /// `DATABASE_URL`: `sqlite://data/preau.db` (default) or `postgres://...`.
+    pub database_url: String,
+    /// `PREAU_DB_MAX_CONNECTIONS`: pool size (default 8).
+    pub db_max_connections: u32,
+    /// `LEPTOS_SITE_ADDR`: address to listen on (default 127.0.0.1:3000).
+    pub site_addr: SocketAddr,
+    /// `LEPTOS_SITE_ROOT`: folder with the built site (default `target/site`).
+    pub site_root: String,
+    /// `LEPTOS_SITE_PKG_DIR` (default `pkg`) and `LEPTOS_OUTPUT_NAME` (default `preau`).
+    pub site_pkg_dir: String,
+    pub output_name: String,
+    /// `PREAU_DEMO=1`: seed the demo school on an empty database.
+    pub demo: bool,
+    /// `PREAU_DEMO_PASSWORD`: the demo accounts' password; random (printed once) when unset.
+    pub demo_password: Option<String>,
+    /// `PREAU_PUBLIC_URL`: e.g. `https://ent.college-exemple.fr`. With https, cookies are
+    /// `Secure` with the `__Host-` prefix; its origin is the only one accepted on POST.
+    pub public_url: Option<String>,
+    /// `PREAU_SESSION_IDLE_MINUTES` (default 60) and `PREAU_SESSION_MAX_HOURS` (default 12).
+    pub session_idle_minutes: i64,
+    pub session_max_hours: i64,
+    /// `PREAU_BEHIND_PROXY=1`: take the client address from the last `X-Forwarded-For`.
+    pub behind_proxy: bool,
+    /// `RUST_LOG`: log filter (default `info`).
+    pub log_filter: String,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database", &redact_url(&self.database_url))
+            .field("site_addr", &self.site_addr)
+            .field("public_url", &self.public_url)
+            .field("demo", &self.demo)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides a password in a database URL before it is logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn flag(name: &str) -> anyhow::Result<bool> {
+    match var(name).as_deref() {
+        None | Some("0") | Some("false") => Ok(false),
+        Some("1") | Some("true") => Ok(true),
+        Some(other) => bail!("{name} doit valoir 0 ou 1 (reçu « {other} »)"),
+    }
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| anyhow::anyhow!("{name} doit être un nombre (reçu « {v} »)")),
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let public_url = var("PREAU_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string());
+        if let Some(u) = &public_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                bail!("PREAU_PUBLIC_URL doit commencer par http:// ou https:// (reçu « {u} »)");
+            }
+        }
+        let settings = Settings {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/preau.db".into()),
+            db_max_connections: number("PREAU_DB_MAX_CONNECTIONS", 8)?,
+            site_addr: var("LEPTOS_SITE_ADDR")
+                .unwrap_or_else(|| "127.0.0.1:3000".into())
+                .parse()
+                .context("LEPTOS_SITE_ADDR doit être une adresse comme 127.0.0.1:3000")?,
+            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            site_pkg_dir: var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
+            output_name: var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "preau".into()),
+            demo: flag("PREAU_DEMO")?,
+            demo_password: var("PREAU_DEMO_PASSWORD"),
+            public_url,
+            session_idle_minutes: number("PREAU_SESSION_IDLE_MINUTES", 60)?,
+            session_max_hours: number("PREAU_SESSION_MAX_HOURS", 12)?,
+            behind_proxy: flag("PREAU_BEHIND_PROXY")?,
+            log_filter: var("RUST_LOG").unwrap_or_else(|| "info".into()),
+        };
+        if settings.session_idle_minutes < 1 || settings.session_max_hours < 1 {
+            bail!("PREAU_SESSION_IDLE_MINUTES et PREAU_SESSION_MAX_HOURS doivent être au moins 1");
+        }
+        Ok(settings)
+    }
+
+    /// The origin of `PREAU_PUBLIC_URL` (`scheme://host[:port]`).
+    pub fn public_origin(&self) -> Option<String> {
+        let url = self.public_url.as_ref()?;
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split('/').next()?;
+        Some(format!("{scheme}://{host}"))
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_password_is_redacted() {
+        assert_eq!(redact_url("postgres://preau:s3cret@db:5432/preau"), "postgres://preau:***@db:5432/preau");
+        assert_eq!(redact_url("sqlite://data/preau.db"), "sqlite://data/preau.db");
+    }
+}

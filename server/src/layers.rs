@@ -1,0 +1,171 @@
+//! Layers every request goes through: the client's address and session, the Origin check on
+//! state-changing requests, and security headers.
+
+use app::server::session::{self, SessionSlot};
+use app::server::{AppState, AuthConfig, ClientIp};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Paths that never need a session (static files, health).
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/healthz" || path == "/favicon.svg" || path == "/favicon.ico"
+}
+
+fn client_ip(req: &Request, auth: &AuthConfig) -> String {
+    if auth.behind_proxy {
+        if let Some(ip) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            return ip.to_string();
+        }
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// Resolves the session cookie into the current user (request extension `SessionSlot`),
+/// and clears a cookie whose session has ended.
+pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let ip = client_ip(&req, &state.auth);
+    req.extensions_mut().insert(ClientIp(ip));
+    if is_static(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let token = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| session::token_from_cookie_header(&state.auth, h));
+    let user = match &token {
+        Some(t) => match session::load(&state, t).await {
+            Ok(u) => u,
+            Err(_) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "Préau est momentanément indisponible. Réessayez dans un instant.")
+                    .into_response();
+            }
+        },
+        None => None,
+    };
+    let stale_cookie = token.is_some() && user.is_none();
+    req.extensions_mut().insert(SessionSlot(user.map(Arc::new)));
+    let mut res = next.run(req).await;
+    if stale_cookie {
+        if let Ok(v) = HeaderValue::from_str(&session::clearing_cookie(&state.auth)) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Whether a state-changing request comes from Préau's own pages: its `Origin` must be
+/// Préau's (the configured public origin, or the request's own host), or, without `Origin`,
+/// `Sec-Fetch-Site` must say same-origin.
+pub fn origin_allowed(headers: &HeaderMap, auth: &AuthConfig) -> bool {
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        return match &auth.public_origin {
+            Some(expected) => origin == expected,
+            None => {
+                let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+                !host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}"))
+            }
+        };
+    }
+    headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("same-origin")
+}
+
+pub async fn origin_check(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !origin_allowed(req.headers(), &state.auth) {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Requête refusée : elle ne provient pas d'une page de Préau. Rechargez la page et réessayez.",
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// A strict policy for responses that set none (the HTML shell sets one with its nonce).
+const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        res = (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!(
+                "Envoi trop volumineux : {} Mio au plus. Découpez le fichier ou réduisez le texte.",
+                crate::MAX_BODY_BYTES / (1024 * 1024)
+            ),
+        )
+            .into_response();
+    }
+    let h = res.headers_mut();
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP));
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    if !is_static(&path) {
+        // Pages and API answers are personal: never stored by a browser or a proxy.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(origin: Option<&str>) -> AuthConfig {
+        AuthConfig {
+            secure_cookies: false,
+            public_origin: origin.map(String::from),
+            idle_timeout_ms: 1,
+            absolute_timeout_ms: 1,
+            behind_proxy: false,
+        }
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn a_post_from_another_site_is_refused() {
+        let a = auth(Some("https://ent.example.fr"));
+        assert!(origin_allowed(&headers(&[("origin", "https://ent.example.fr")]), &a));
+        assert!(!origin_allowed(&headers(&[("origin", "https://evil.example")]), &a));
+        assert!(!origin_allowed(&headers(&[]), &a));
+        assert!(origin_allowed(&headers(&[("sec-fetch-site", "same-origin")]), &a));
+        assert!(!origin_allowed(&headers(&[("sec-fetch-site", "cross-site")]), &a));
+    }
+
+    #[test]
+    fn without_a_public_url_the_origin_must_match_the_host() {
+        let a = auth(None);
+        assert!(origin_allowed(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]), &a));
+        assert!(!origin_allowed(&headers(&[("origin", "http://evil:3000"), ("host", "127.0.0.1:3000")]), &a));
+    }
+}

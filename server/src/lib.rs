@@ -1,0 +1,129 @@
+//! Préau's server: builds the state, the router (pages, server functions, `/ws`, files,
+//! health) and the layers every request goes through (client address, session, Origin check,
+//! security headers, body limit, compression). `main.rs` only wires this up.
+
+pub mod cli;
+pub mod config;
+pub mod layers;
+pub mod ws;
+
+use anyhow::Context;
+use app::server::{AppState, AuthConfig, db, password::PasswordHasher, realtime::Realtime};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use config::Settings;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Largest request body accepted (a 1 MiB CSV, form-encoded, fits with room to spare).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Connects the database, runs migrations, seeds the demo school when asked.
+pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
+    let pool = db::connect_and_migrate(&settings.database_url, settings.db_max_connections).await?;
+    let hasher = PasswordHasher::new()?;
+    if settings.demo {
+        let password = match &settings.demo_password {
+            Some(p) => p.clone(),
+            None => {
+                let p = db::random_token()?[..16].to_string();
+                println!("Mot de passe des comptes de démonstration : {p}");
+                p
+            }
+        };
+        let phc = hasher.hash(password).await.map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
+        if app::server::demo::seed_if_empty(&pool, &phc).await.context("seeding the demo school")? {
+            tracing::info!("demo school seeded");
+        }
+    }
+    let leptos_options = LeptosOptions::builder()
+        .output_name(settings.output_name.clone())
+        .site_root(settings.site_root.clone())
+        .site_pkg_dir(settings.site_pkg_dir.clone())
+        .site_addr(settings.site_addr)
+        .env(Env::PROD)
+        .build();
+    Ok(AppState {
+        engine: db::engine_of(&settings.database_url),
+        db: pool,
+        auth: Arc::new(AuthConfig {
+            secure_cookies: settings.secure_cookies(),
+            public_origin: settings.public_origin(),
+            idle_timeout_ms: settings.session_idle_minutes * 60_000,
+            absolute_timeout_ms: settings.session_max_hours * 3_600_000,
+            behind_proxy: settings.behind_proxy,
+        }),
+        hasher,
+        realtime: Realtime::default(),
+        leptos_options,
+    })
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let context_state = state.clone();
+    let context = move || {
+        provide_context(context_state.clone());
+        leptos::nonce::provide_nonce();
+    };
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/ws", get(ws::upgrade))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::session))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::origin_check))
+        .layer(axum::middleware::from_fn(layers::security_headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if db::ping(&state.db).await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+/// Serves until Ctrl-C / SIGTERM, then lets requests in flight finish.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    let realtime = state.realtime.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            realtime.prune();
+        }
+    });
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

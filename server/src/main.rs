@@ -1,0 +1,25 @@
+//! `preau`: serves Préau (default), or runs an administration command (`preau admin ...`).
+
+use server::{cli, config::Settings};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Configuration invalide : {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log_filter))
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match cli::run(settings, &args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Erreur : {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The `/ws` endpoint: authenticated by the session cookie, Origin-checked at the upgrade,
+//! closed at once when its session ends (logout, deactivation). Pads and live quizzes will
+//! speak their protocols over it; today it greets, answers `ping` and keeps the peer alive.
+
+use crate::layers::origin_allowed;
+use app::server::AppState;
+use app::server::session::{CurrentUser, SessionSlot};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Largest message accepted from a client.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// A peer that answers no ping for this long is dropped.
+pub const PING_EVERY: Duration = Duration::from_secs(20);
+/// Close code sent when the session ends.
+pub const CLOSE_SESSION_ENDED: u16 = 4001;
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Extension(slot): Extension<SessionSlot>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&headers, &state.auth) {
+        return (StatusCode::FORBIDDEN, "Origine refusée.").into_response();
+    }
+    let Some(user) = slot.0 else {
+        return (StatusCode::UNAUTHORIZED, "Connectez-vous pour ouvrir cette connexion.").into_response();
+    };
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .write_buffer_size(4096)
+        .on_upgrade(move |socket| run(socket, state, user))
+}
+
+async fn run(mut socket: WebSocket, state: AppState, user: Arc<CurrentUser>) {
+    let mut ended = state.realtime.subscribe(&user.token_hash);
+    let hello = serde_json::json!({ "type": "bonjour", "utilisateur": user.me.display_name() }).to_string();
+    if socket.send(Message::Text(hello.into())).await.is_err() {
+        return;
+    }
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut awaiting_pong = false;
+    loop {
+        tokio::select! {
+            changed = ended.changed() => {
+                if changed.is_err() || *ended.borrow() {
+                    let _ = socket.send(Message::Close(Some(CloseFrame {
+                        code: CLOSE_SESSION_ENDED,
+                        reason: "session terminée".into(),
+                    }))).await;
+                    break;
+                }
+            }
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Text(t))) if t.as_str() == "ping" => {
+                    if socket.send(Message::Text("pong".into())).await.is_err() { break; }
+                }
+                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                if awaiting_pong { break; }
+                awaiting_pong = true;
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
+            }
+        }
+    }
+}
