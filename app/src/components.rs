@@ -23,8 +23,8 @@ where
 /// Shows a resource's error in French, in place of the content it could not load.
 #[component]
 pub fn ErrorBox(error: AppError) -> impl IntoView {
-    let login_link = matches!(error, AppError::Unauthenticated)
-        .then(|| view! { <a href="/connexion">"Se connecter"</a> });
+    let login_link =
+        matches!(error, AppError::Unauthenticated).then(|| view! { <a href="/connexion">"Se connecter"</a> });
     view! {
         <div class="alert" role="alert">
             <p>{error.message()}</p>

@@ -57,11 +57,10 @@ impl AppError {
             ),
             AppError::Busy => "Le service est très sollicité. Réessayez dans quelques secondes.".into(),
             AppError::Internal => {
-                "Une erreur est survenue de notre côté. Réessayez ; si elle persiste, prévenez le référent numérique.".into()
+                "Une erreur est survenue de notre côté. Réessayez ; si elle persiste, prévenez le référent numérique."
+                    .into()
             }
-            AppError::Request(_) => {
-                "La demande n'a pas abouti. Vérifiez votre connexion et réessayez.".into()
-            }
+            AppError::Request(_) => "La demande n'a pas abouti. Vérifiez votre connexion et réessayez.".into(),
         }
     }
 
@@ -118,8 +117,8 @@ impl From<sqlx::Error> for AppError {
 #[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     fn into_response(self) -> axum::response::Response {
-        let status = axum::http::StatusCode::from_u16(self.status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            axum::http::StatusCode::from_u16(self.status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
         (status, self.message()).into_response()
     }
 }

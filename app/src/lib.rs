@@ -22,6 +22,8 @@ use leptos_router::{SsrMode, path};
 /// The HTML document around the app. The hydration script carries the request's nonce,
 /// which the Content-Security-Policy allows (no inline script runs without it).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="fr">
@@ -38,6 +40,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The page's policy: scripts only from Préau itself or carrying this response's nonce, the
+/// wasm module compiled by the browser, nothing framed, forms posted only to Préau.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use http::{HeaderValue, header};
+    let (Some(nonce), Some(opts)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        opts.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
@@ -100,8 +120,10 @@ fn encode_query(s: &str) -> String {
 #[component]
 fn Frame(me: Me) -> impl IntoView {
     let establishment = me.establishment.as_ref().map(|e| e.name.clone()).unwrap_or_default();
-    let admin = me.has(Role::Admin) || me.region_admin;
-    let audit = me.has(Role::Admin) || me.has(Role::Direction) || me.region_admin;
+    // Links only where the page will answer: administration and the access log work within
+    // the establishment the person acts in.
+    let admin = me.has(Role::Admin);
+    let audit = me.has(Role::Admin) || me.has(Role::Direction);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
     provide_context(me);

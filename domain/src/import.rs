@@ -43,9 +43,7 @@ impl ImportKind {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [ImportKind::Students, ImportKind::Guardians, ImportKind::Teachers]
-            .into_iter()
-            .find(|k| k.code() == code)
+        [ImportKind::Students, ImportKind::Guardians, ImportKind::Teachers].into_iter().find(|k| k.code() == code)
     }
 
     /// The header line a school should use, shown as an example in the UI.
@@ -91,17 +89,37 @@ impl ImportProblem {
 /// A clean line of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImportRow {
-    Student { line: usize, last: PersonName, first: PersonName, class: Label, username: Option<Username> },
-    Guardian { line: usize, last: PersonName, first: PersonName, child: Username, relationship: String, legal: bool },
-    Teacher { line: usize, last: PersonName, first: PersonName, subject: Label, class: Label, username: Option<Username> },
+    Student {
+        line: usize,
+        last: PersonName,
+        first: PersonName,
+        class: Label,
+        username: Option<Username>,
+    },
+    Guardian {
+        line: usize,
+        last: PersonName,
+        first: PersonName,
+        child: Username,
+        relationship: String,
+        legal: bool,
+    },
+    Teacher {
+        line: usize,
+        last: PersonName,
+        first: PersonName,
+        subject: Label,
+        class: Label,
+        username: Option<Username>,
+    },
 }
 
 impl ImportRow {
     pub fn line(&self) -> usize {
         match self {
-            ImportRow::Student { line, .. }
-            | ImportRow::Guardian { line, .. }
-            | ImportRow::Teacher { line, .. } => *line,
+            ImportRow::Student { line, .. } | ImportRow::Guardian { line, .. } | ImportRow::Teacher { line, .. } => {
+                *line
+            }
         }
     }
 }
@@ -221,7 +239,11 @@ pub fn parse_import(kind: ImportKind, text: &str) -> Result<Vec<ImportRow>, Vec<
     }
     for h in &header {
         if !h.is_empty() && !kind.required().contains(&h.as_str()) && !kind.optional().contains(&h.as_str()) {
-            problems.push(ImportProblem::new(1, h, format!("Colonne « {h} » inconnue. En-tête attendu : {}", kind.example_header())));
+            problems.push(ImportProblem::new(
+                1,
+                h,
+                format!("Colonne « {h} » inconnue. En-tête attendu : {}", kind.example_header()),
+            ));
         }
     }
     if !problems.is_empty() {
@@ -238,17 +260,16 @@ pub fn parse_import(kind: ImportKind, text: &str) -> Result<Vec<ImportRow>, Vec<
             problems.push(ImportProblem::new(
                 line,
                 "",
-                format!("{} valeurs pour {} colonnes : vérifiez le séparateur « {delimiter} ».", fields.len(), header.len()),
+                format!(
+                    "{} valeurs pour {} colonnes : vérifiez le séparateur « {delimiter} ».",
+                    fields.len(),
+                    header.len()
+                ),
             ));
             continue;
         }
         let get = |name: &str| -> &str {
-            header
-                .iter()
-                .position(|h| h == name)
-                .and_then(|i| fields.get(i))
-                .map(|s| s.trim())
-                .unwrap_or("")
+            header.iter().position(|h| h == name).and_then(|i| fields.get(i)).map(|s| s.trim()).unwrap_or("")
         };
         let problems = &mut problems;
         fn check<T>(
@@ -286,13 +307,20 @@ pub fn parse_import(kind: ImportKind, text: &str) -> Result<Vec<ImportRow>, Vec<
                 let relationship = get("lien").to_string();
                 let legal = parse_yes_no(get("responsable_legal"));
                 if legal.is_none() {
-                    check(problems, line, 
-                        Err::<(), _>(crate::DomainError::new("responsable_legal", "Répondez « oui » ou « non »." )),
+                    check(
+                        problems,
+                        line,
+                        Err::<(), _>(crate::DomainError::new("responsable_legal", "Répondez « oui » ou « non ».")),
                         "responsable_legal",
                     );
                 }
                 if relationship.chars().count() > 40 {
-                    check(problems, line, Err::<(), _>(crate::DomainError::new("lien", "40 caractères au plus.")), "lien");
+                    check(
+                        problems,
+                        line,
+                        Err::<(), _>(crate::DomainError::new("lien", "40 caractères au plus.")),
+                        "lien",
+                    );
                 }
                 match (last, first, child, legal) {
                     (Some(last), Some(first), Some(child), Some(legal)) if relationship.chars().count() <= 40 => {

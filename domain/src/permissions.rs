@@ -34,12 +34,6 @@ pub struct Viewer {
     pub enrolled_in: Vec<(EstablishmentId, TeachingUnit)>,
 }
 
-impl Default for UserId {
-    fn default() -> Self {
-        UserId(0)
-    }
-}
-
 /// A student, as far as permissions are concerned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StudentRef {
@@ -64,12 +58,8 @@ impl Viewer {
 
     /// Roles held in one establishment, in a stable order.
     pub fn roles_in(&self, establishment: EstablishmentId) -> Vec<Role> {
-        let mut roles: Vec<Role> = self
-            .memberships
-            .iter()
-            .filter(|m| m.establishment == establishment)
-            .map(|m| m.role)
-            .collect();
+        let mut roles: Vec<Role> =
+            self.memberships.iter().filter(|m| m.establishment == establishment).map(|m| m.role).collect();
         roles.sort();
         roles.dedup();
         roles
@@ -77,8 +67,7 @@ impl Viewer {
 
     /// Establishments this person belongs to, in a stable order.
     pub fn establishments(&self) -> Vec<EstablishmentId> {
-        let mut ids: Vec<EstablishmentId> =
-            self.memberships.iter().map(|m| m.establishment).collect();
+        let mut ids: Vec<EstablishmentId> = self.memberships.iter().map(|m| m.establishment).collect();
         ids.sort();
         ids.dedup();
         ids
@@ -113,10 +102,8 @@ pub fn can_view_student(viewer: &Viewer, student: &StudentRef) -> bool {
     if viewer.oversees(est) {
         return true;
     }
-    let class_taught =
-        student.class.is_some_and(|c| viewer.teaches_unit(est, TeachingUnit::Class(c)));
-    let group_taught =
-        student.groups.iter().any(|g| viewer.teaches_unit(est, TeachingUnit::Group(*g)));
+    let class_taught = student.class.is_some_and(|c| viewer.teaches_unit(est, TeachingUnit::Class(c)));
+    let group_taught = student.groups.iter().any(|g| viewer.teaches_unit(est, TeachingUnit::Group(*g)));
     class_taught || group_taught
 }
 
@@ -125,8 +112,7 @@ pub fn can_view_unit(viewer: &Viewer, unit: &UnitRef) -> bool {
     let est = unit.establishment;
     viewer.oversees(est)
         || viewer.teaches_unit(est, unit.unit)
-        || (viewer.has_role(est, Role::Student)
-            && viewer.enrolled_in.iter().any(|(e, u)| *e == est && *u == unit.unit))
+        || (viewer.has_role(est, Role::Student) && viewer.enrolled_in.iter().any(|(e, u)| *e == est && *u == unit.unit))
 }
 
 /// May `viewer` create and edit classes, groups, subjects, assignments and accounts of this

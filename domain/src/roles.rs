@@ -20,14 +20,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Student,
-        Role::Guardian,
-        Role::Teacher,
-        Role::SchoolLife,
-        Role::Direction,
-        Role::Admin,
-    ];
+    pub const ALL: [Role; 6] =
+        [Role::Student, Role::Guardian, Role::Teacher, Role::SchoolLife, Role::Direction, Role::Admin];
 
     /// The stable code stored in the database and used in CSV files.
     pub fn code(self) -> &'static str {

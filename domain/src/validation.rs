@@ -112,15 +112,10 @@ impl NewPassword {
         let lower = raw.to_lowercase();
         let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
         if squeezed.contains(username.as_str()) {
-            return Err(DomainError::new(
-                field,
-                "Le mot de passe ne doit pas contenir votre identifiant.",
-            ));
+            return Err(DomainError::new(field, "Le mot de passe ne doit pas contenir votre identifiant."));
         }
         let first = squeezed.chars().next();
-        if COMMON_PASSWORDS.contains(&squeezed.as_str())
-            || squeezed.chars().all(|c| Some(c) == first)
-        {
+        if COMMON_PASSWORDS.contains(&squeezed.as_str()) || squeezed.chars().all(|c| Some(c) == first) {
             return Err(DomainError::new(
                 field,
                 "Ce mot de passe est trop courant. Choisissez-en un autre, par exemple une phrase de quelques mots.",
@@ -172,10 +167,7 @@ impl Label {
             return Err(DomainError::new(field, "Ce champ est obligatoire."));
         }
         if s.chars().count() > LABEL_MAX_CHARS {
-            return Err(DomainError::new(
-                field,
-                format!("{LABEL_MAX_CHARS} caractères au plus."),
-            ));
+            return Err(DomainError::new(field, format!("{LABEL_MAX_CHARS} caractères au plus.")));
         }
         if s.chars().any(char::is_control) {
             return Err(DomainError::new(field, "Caractère non autorisé."));
@@ -220,7 +212,10 @@ impl PersonName {
 /// Suggests a username from a person's names: "prenom.nom", accents removed, lower case.
 pub fn suggest_username(first: &PersonName, last: &PersonName) -> String {
     fn fold(s: &str) -> String {
-        s.replace('œ', "oe").replace('æ', "ae").replace('Œ', "oe").replace('Æ', "ae")
+        s.replace('œ', "oe")
+            .replace('æ', "ae")
+            .replace('Œ', "oe")
+            .replace('Æ', "ae")
             .chars()
             .filter_map(|c| {
                 let c = c.to_lowercase().next().unwrap_or(c);

@@ -58,20 +58,23 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+/// Reads one variable; blank counts as unset.
+type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn var(get: Lookup, name: &str) -> Option<String> {
+    get(name).filter(|v| !v.trim().is_empty())
 }
 
-fn flag(name: &str) -> anyhow::Result<bool> {
-    match var(name).as_deref() {
+fn flag(get: Lookup, name: &str) -> anyhow::Result<bool> {
+    match var(get, name).as_deref() {
         None | Some("0") | Some("false") => Ok(false),
         Some("1") | Some("true") => Ok(true),
         Some(other) => bail!("{name} doit valoir 0 ou 1 (reçu « {other} »)"),
     }
 }
 
-fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
-    match var(name) {
+fn number<T: std::str::FromStr>(get: Lookup, name: &str, default: T) -> anyhow::Result<T> {
+    match var(get, name) {
         None => Ok(default),
         Some(v) => v.parse().map_err(|_| anyhow::anyhow!("{name} doit être un nombre (reçu « {v} »)")),
     }
@@ -79,29 +82,34 @@ fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
-        let public_url = var("PREAU_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string());
-        if let Some(u) = &public_url {
-            if !(u.starts_with("http://") || u.starts_with("https://")) {
-                bail!("PREAU_PUBLIC_URL doit commencer par http:// ou https:// (reçu « {u} »)");
-            }
+        Self::from_vars(&|name| std::env::var(name).ok())
+    }
+
+    /// Builds the settings from any source of variables (the environment, or a test's map).
+    pub fn from_vars(get: Lookup) -> anyhow::Result<Self> {
+        let public_url = var(get, "PREAU_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string());
+        if let Some(u) = &public_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            bail!("PREAU_PUBLIC_URL doit commencer par http:// ou https:// (reçu « {u} »)");
         }
         let settings = Settings {
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/preau.db".into()),
-            db_max_connections: number("PREAU_DB_MAX_CONNECTIONS", 8)?,
-            site_addr: var("LEPTOS_SITE_ADDR")
+            database_url: var(get, "DATABASE_URL").unwrap_or_else(|| "sqlite://data/preau.db".into()),
+            db_max_connections: number(get, "PREAU_DB_MAX_CONNECTIONS", 8)?,
+            site_addr: var(get, "LEPTOS_SITE_ADDR")
                 .unwrap_or_else(|| "127.0.0.1:3000".into())
                 .parse()
                 .context("LEPTOS_SITE_ADDR doit être une adresse comme 127.0.0.1:3000")?,
-            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
-            site_pkg_dir: var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
-            output_name: var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "preau".into()),
-            demo: flag("PREAU_DEMO")?,
-            demo_password: var("PREAU_DEMO_PASSWORD"),
+            site_root: var(get, "LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            site_pkg_dir: var(get, "LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
+            output_name: var(get, "LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "preau".into()),
+            demo: flag(get, "PREAU_DEMO")?,
+            demo_password: var(get, "PREAU_DEMO_PASSWORD"),
             public_url,
-            session_idle_minutes: number("PREAU_SESSION_IDLE_MINUTES", 60)?,
-            session_max_hours: number("PREAU_SESSION_MAX_HOURS", 12)?,
-            behind_proxy: flag("PREAU_BEHIND_PROXY")?,
-            log_filter: var("RUST_LOG").unwrap_or_else(|| "info".into()),
+            session_idle_minutes: number(get, "PREAU_SESSION_IDLE_MINUTES", 60)?,
+            session_max_hours: number(get, "PREAU_SESSION_MAX_HOURS", 12)?,
+            behind_proxy: flag(get, "PREAU_BEHIND_PROXY")?,
+            log_filter: var(get, "RUST_LOG").unwrap_or_else(|| "info".into()),
         };
         if settings.session_idle_minutes < 1 || settings.session_max_hours < 1 {
             bail!("PREAU_SESSION_IDLE_MINUTES et PREAU_SESSION_MAX_HOURS doivent être au moins 1");
@@ -130,5 +138,43 @@ mod tests {
     fn a_database_password_is_redacted() {
         assert_eq!(redact_url("postgres://preau:s3cret@db:5432/preau"), "postgres://preau:***@db:5432/preau");
         assert_eq!(redact_url("sqlite://data/preau.db"), "sqlite://data/preau.db");
+    }
+
+    fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: std::collections::HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_vars(&|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_the_embedded_database_on_port_3000() -> anyhow::Result<()> {
+        let s = settings(&[])?;
+        assert_eq!(s.database_url, "sqlite://data/preau.db");
+        assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!((s.session_idle_minutes, s.session_max_hours, s.db_max_connections), (60, 12, 8));
+        assert!(!s.demo && !s.secure_cookies() && s.public_origin().is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn an_https_public_url_turns_on_secure_cookies() -> anyhow::Result<()> {
+        let s = settings(&[("PREAU_PUBLIC_URL", "https://ent.college.fr/")])?;
+        assert!(s.secure_cookies());
+        assert_eq!(s.public_origin().as_deref(), Some("https://ent.college.fr"));
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_value_is_refused_with_the_variable_named() {
+        for (k, v) in [
+            ("PREAU_DEMO", "oui"),
+            ("PREAU_SESSION_IDLE_MINUTES", "x"),
+            ("LEPTOS_SITE_ADDR", "localhost"),
+            ("PREAU_PUBLIC_URL", "ent.fr"),
+            ("PREAU_SESSION_MAX_HOURS", "0"),
+        ] {
+            let err = settings(&[(k, v)]).err().map(|e| format!("{e:#}")).unwrap_or_default();
+            assert!(err.contains(k), "{k}={v} gave « {err} »");
+        }
     }
 }

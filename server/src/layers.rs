@@ -16,22 +16,18 @@ fn is_static(path: &str) -> bool {
 }
 
 fn client_ip(req: &Request, auth: &AuthConfig) -> String {
-    if auth.behind_proxy {
-        if let Some(ip) = req
+    if auth.behind_proxy
+        && let Some(ip) = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .map(str::trim)
             .filter(|v| !v.is_empty())
-        {
-            return ip.to_string();
-        }
+    {
+        return ip.to_string();
     }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default()
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default()
 }
 
 /// Resolves the session cookie into the current user (request extension `SessionSlot`),
@@ -52,7 +48,10 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         Some(t) => match session::load(&state, t).await {
             Ok(u) => u,
             Err(_) => {
-                return (StatusCode::SERVICE_UNAVAILABLE, "Préau est momentanément indisponible. Réessayez dans un instant.")
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Préau est momentanément indisponible. Réessayez dans un instant.",
+                )
                     .into_response();
             }
         },
@@ -61,10 +60,8 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     let stale_cookie = token.is_some() && user.is_none();
     req.extensions_mut().insert(SessionSlot(user.map(Arc::new)));
     let mut res = next.run(req).await;
-    if stale_cookie {
-        if let Ok(v) = HeaderValue::from_str(&session::clearing_cookie(&state.auth)) {
-            res.headers_mut().append(header::SET_COOKIE, v);
-        }
+    if stale_cookie && let Ok(v) = HeaderValue::from_str(&session::clearing_cookie(&state.auth)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
 }
@@ -126,6 +123,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     if !is_static(&path) {
         // Pages and API answers are personal: never stored by a browser or a proxy.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if path.starts_with("/pkg/") {
+        // Kept, but checked at each load (a cheap 304): after a deploy the page and its
+        // wasm must match, or server-function calls would miss.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     res
 }

@@ -11,9 +11,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log_filter))
-        .init();
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log_filter)).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match cli::run(settings, &args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -5,11 +5,11 @@
 use crate::layers::origin_allowed;
 use app::server::AppState;
 use app::server::session::{CurrentUser, SessionSlot};
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::Extension;
 use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 
 use crate::error::AppError;
 use domain::import::ImportProblem;
-use domain::{ClassId, GroupId, SubjectId, UserId};
+use domain::{AssignmentId, ClassId, GroupId, SubjectId, UserId};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +39,7 @@ pub struct GroupRow {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssignmentRow {
+    pub id: AssignmentId,
     pub teacher: String,
     pub subject: String,
     pub unit: String,
@@ -154,6 +155,33 @@ pub async fn generate_letters(classe: ClassId) -> Result<Letters, AppError> {
     crate::server::respond(ssr::generate_letters(classe).await)
 }
 
+/// Renames a class and sets its level.
+#[server(prefix = "/api", endpoint = "admin/classe/modifier")]
+pub async fn rename_class(id: ClassId, nom: String, niveau: String) -> Result<(), AppError> {
+    crate::server::respond(ssr::rename_class(id, nom, niveau).await)
+}
+
+#[server(prefix = "/api", endpoint = "admin/groupe/modifier")]
+pub async fn rename_group(id: GroupId, nom: String) -> Result<(), AppError> {
+    crate::server::respond(ssr::rename_group(id, nom).await)
+}
+
+#[server(prefix = "/api", endpoint = "admin/matiere/modifier")]
+pub async fn rename_subject(id: SubjectId, nom: String) -> Result<(), AppError> {
+    crate::server::respond(ssr::rename_subject(id, nom).await)
+}
+
+#[server(prefix = "/api", endpoint = "admin/affectation/retirer")]
+pub async fn remove_assignment(id: AssignmentId) -> Result<(), AppError> {
+    crate::server::respond(ssr::remove_assignment(id).await)
+}
+
+/// Corrects an account's names and, for a student, moves them to another class.
+#[server(prefix = "/api", endpoint = "admin/utilisateur/modifier")]
+pub async fn edit_user(identifiant: String, nom: String, prenom: String, classe: String) -> Result<(), AppError> {
+    crate::server::respond(ssr::edit_user(identifiant, nom, prenom, classe).await)
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
@@ -189,7 +217,175 @@ mod ssr {
     }
 
     fn parse_id<T: std::str::FromStr>(field: &str, raw: &str, what: &str) -> Result<T, AppError> {
-        raw.trim().parse().map_err(|_| AppError::Invalid { field: field.into(), reason: format!("Choisissez {what} dans la liste.") })
+        raw.trim()
+            .parse()
+            .map_err(|_| AppError::Invalid { field: field.into(), reason: format!("Choisissez {what} dans la liste.") })
+    }
+
+    /// Runs one `UPDATE` scoped to the establishment; no row touched means "not found here".
+    async fn update_one(
+        tx: &mut db::Tx<'_>,
+        sql: &str,
+        text: &str,
+        extra: Option<&str>,
+        id: i64,
+        est: EstablishmentId,
+    ) -> Result<(), AppError> {
+        let mut q = sqlx::query(sql).bind(text.to_string());
+        if let Some(e) = extra {
+            q = q.bind(e.to_string());
+        }
+        let done = q.bind(id).bind(est.0).execute(&mut **tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn rename_class(id: ClassId, nom: String, niveau: String) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        let name = Label::parse("nom", &nom)?;
+        let level = if niveau.trim().is_empty() {
+            String::new()
+        } else {
+            Label::parse("niveau", &niveau)?.as_str().to_string()
+        };
+        let mut tx = st.db.begin().await?;
+        if db::class_by_name(&mut tx, est, name.as_str()).await?.is_some_and(|other| other != id) {
+            return Err(AppError::Conflict(format!("La classe « {} » existe déjà.", name.as_str())));
+        }
+        update_one(
+            &mut tx,
+            "UPDATE classes SET name = $1, level = $2 WHERE id = $3 AND establishment_id = $4",
+            name.as_str(),
+            Some(&level),
+            id.0,
+            est,
+        )
+        .await?;
+        audit::record(
+            &mut *tx,
+            entry(&user, est, &format!("classe {id} renommée : {}", name.as_str()), &session::client_ip()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rename_group(id: GroupId, nom: String) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        let name = Label::parse("nom", &nom)?;
+        let mut tx = st.db.begin().await?;
+        if db::group_by_name(&mut tx, est, name.as_str()).await?.is_some_and(|other| other != id) {
+            return Err(AppError::Conflict(format!("Le groupe « {} » existe déjà.", name.as_str())));
+        }
+        update_one(
+            &mut tx,
+            "UPDATE student_groups SET name = $1 WHERE id = $2 AND establishment_id = $3",
+            name.as_str(),
+            None,
+            id.0,
+            est,
+        )
+        .await?;
+        audit::record(
+            &mut *tx,
+            entry(&user, est, &format!("groupe {id} renommé : {}", name.as_str()), &session::client_ip()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rename_subject(id: SubjectId, nom: String) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        let name = Label::parse("nom", &nom)?;
+        let mut tx = st.db.begin().await?;
+        if db::subject_by_name(&mut tx, est, name.as_str()).await?.is_some_and(|other| other != id) {
+            return Err(AppError::Conflict(format!("La matière « {} » existe déjà.", name.as_str())));
+        }
+        update_one(
+            &mut tx,
+            "UPDATE subjects SET name = $1 WHERE id = $2 AND establishment_id = $3",
+            name.as_str(),
+            None,
+            id.0,
+            est,
+        )
+        .await?;
+        audit::record(
+            &mut *tx,
+            entry(&user, est, &format!("matière {id} renommée : {}", name.as_str()), &session::client_ip()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_assignment(id: AssignmentId) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        let mut tx = st.db.begin().await?;
+        let done = sqlx::query("DELETE FROM assignments WHERE id = $1 AND establishment_id = $2")
+            .bind(id.0)
+            .bind(est.0)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(AppError::NotFound);
+        }
+        audit::record(&mut *tx, entry(&user, est, &format!("affectation {id} retirée"), &session::client_ip())).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn edit_user(identifiant: String, nom: String, prenom: String, classe: String) -> Result<(), AppError> {
+        let (user, st, est) = admin().await?;
+        let username = Username::parse(&identifiant)?;
+        let last = PersonName::parse("nom", &nom)?;
+        let first = PersonName::parse("prenom", &prenom)?;
+        let mut tx = st.db.begin().await?;
+        let target: Option<i64> = sqlx::query_scalar(
+            "SELECT u.id FROM users u WHERE u.username = $1 AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.establishment_id = $2)",
+        )
+        .bind(username.as_str())
+        .bind(est.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(target) = target.map(UserId) else {
+            return Err(AppError::Invalid {
+                field: "identifiant".into(),
+                reason: format!("Aucun compte « {username} » dans l'établissement. Vérifiez l'identifiant."),
+            });
+        };
+        sqlx::query("UPDATE users SET first_name = $1, last_name = $2 WHERE id = $3")
+            .bind(first.as_str())
+            .bind(last.as_str())
+            .bind(target.0)
+            .execute(&mut *tx)
+            .await?;
+        let mut detail = format!("compte {username} modifié : {} {}", first.as_str(), last.as_str());
+        if !classe.trim().is_empty() {
+            let class: ClassId = parse_id("classe", &classe, "une classe")?;
+            if db::class_establishment(&mut tx, class).await? != Some(est) {
+                return Err(AppError::NotFound);
+            }
+            if !db::has_role(&mut tx, est, target, Role::Student).await? {
+                return Err(AppError::Invalid {
+                    field: "classe".into(),
+                    reason: "Seul un élève change de classe : laissez « — » pour ce compte.".into(),
+                });
+            }
+            sqlx::query("DELETE FROM class_students WHERE student_id = $1 AND class_id IN (SELECT id FROM classes WHERE establishment_id = $2)")
+                .bind(target.0)
+                .bind(est.0)
+                .execute(&mut *tx)
+                .await?;
+            db::enrol(&mut tx, class, target).await?;
+            detail.push_str(&format!(", classe {class}"));
+        }
+        audit::record(&mut *tx, entry(&user, est, &detail, &session::client_ip())).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn admin_data() -> Result<AdminData, AppError> {
@@ -200,13 +396,18 @@ mod ssr {
     pub async fn create_class(nom: String, niveau: String) -> Result<(), AppError> {
         let (user, st, est) = admin().await?;
         let name = Label::parse("nom", &nom)?;
-        let level = if niveau.trim().is_empty() { String::new() } else { Label::parse("niveau", &niveau)?.as_str().to_string() };
+        let level = if niveau.trim().is_empty() {
+            String::new()
+        } else {
+            Label::parse("niveau", &niveau)?.as_str().to_string()
+        };
         let mut tx = st.db.begin().await?;
         if db::class_by_name(&mut tx, est, name.as_str()).await?.is_some() {
             return Err(AppError::Conflict(format!("La classe « {} » existe déjà.", name.as_str())));
         }
         db::insert_class(&mut tx, est, name.as_str(), &level).await?;
-        audit::record(&mut *tx, entry(&user, est, &format!("classe créée : {}", name.as_str()), &session::client_ip())).await?;
+        audit::record(&mut *tx, entry(&user, est, &format!("classe créée : {}", name.as_str()), &session::client_ip()))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -248,7 +449,16 @@ mod ssr {
         for m in &members {
             db::add_group_member(&mut tx, id, *m).await?;
         }
-        audit::record(&mut *tx, entry(&user, est, &format!("groupe créé : {} ({} élèves)", name.as_str(), members.len()), &session::client_ip())).await?;
+        audit::record(
+            &mut *tx,
+            entry(
+                &user,
+                est,
+                &format!("groupe créé : {} ({} élèves)", name.as_str(), members.len()),
+                &session::client_ip(),
+            ),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -261,7 +471,11 @@ mod ssr {
             return Err(AppError::Conflict(format!("La matière « {} » existe déjà.", name.as_str())));
         }
         db::insert_subject(&mut tx, est, name.as_str()).await?;
-        audit::record(&mut *tx, entry(&user, est, &format!("matière créée : {}", name.as_str()), &session::client_ip())).await?;
+        audit::record(
+            &mut *tx,
+            entry(&user, est, &format!("matière créée : {}", name.as_str()), &session::client_ip()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -273,7 +487,12 @@ mod ssr {
         let unit = match unite.trim().split_once(':') {
             Some(("c", id)) => domain::TeachingUnit::Class(parse_id("unite", id, "une classe ou un groupe")?),
             Some(("g", id)) => domain::TeachingUnit::Group(parse_id("unite", id, "une classe ou un groupe")?),
-            _ => return Err(AppError::Invalid { field: "unite".into(), reason: "Choisissez une classe ou un groupe dans la liste.".into() }),
+            _ => {
+                return Err(AppError::Invalid {
+                    field: "unite".into(),
+                    reason: "Choisissez une classe ou un groupe dans la liste.".into(),
+                });
+            }
         };
         let mut tx = st.db.begin().await?;
         // Every id must belong to this establishment: an id from elsewhere is "not found".
@@ -286,19 +505,42 @@ mod ssr {
         if !db::insert_assignment(&mut tx, est, teacher, subject, unit).await? {
             return Err(AppError::Conflict("Cette affectation existe déjà.".into()));
         }
-        audit::record(&mut *tx, entry(&user, est, &format!("affectation : enseignant {teacher}, matière {subject}, {unit:?}"), &session::client_ip())).await?;
+        audit::record(
+            &mut *tx,
+            entry(
+                &user,
+                est,
+                &format!("affectation : enseignant {teacher}, matière {subject}, {unit:?}"),
+                &session::client_ip(),
+            ),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn create_user(nom: String, prenom: String, role: String, classe: String, identifiant: String) -> Result<String, AppError> {
+    pub async fn create_user(
+        nom: String,
+        prenom: String,
+        role: String,
+        classe: String,
+        identifiant: String,
+    ) -> Result<String, AppError> {
         let (user, st, est) = admin().await?;
         let last = PersonName::parse("nom", &nom)?;
         let first = PersonName::parse("prenom", &prenom)?;
-        let role = Role::from_code(role.trim()).ok_or_else(|| AppError::Invalid { field: "role".into(), reason: "Choisissez un rôle dans la liste.".into() })?;
+        let role = Role::from_code(role.trim()).ok_or_else(|| AppError::Invalid {
+            field: "role".into(),
+            reason: "Choisissez un rôle dans la liste.".into(),
+        })?;
         let mut tx = st.db.begin().await?;
         let class = match (role, classe.trim()) {
-            (Role::Student, "") => return Err(AppError::Invalid { field: "classe".into(), reason: "Choisissez la classe de l'élève.".into() }),
+            (Role::Student, "") => {
+                return Err(AppError::Invalid {
+                    field: "classe".into(),
+                    reason: "Choisissez la classe de l'élève.".into(),
+                });
+            }
             (Role::Student, raw) => {
                 let id: ClassId = parse_id("classe", raw, "une classe")?;
                 if db::class_establishment(&mut tx, id).await? != Some(est) {
@@ -323,7 +565,11 @@ mod ssr {
         if let Some(c) = class {
             db::enrol(&mut tx, c, id).await?;
         }
-        audit::record(&mut *tx, entry(&user, est, &format!("compte créé : {username} ({})", role.label()), &session::client_ip())).await?;
+        audit::record(
+            &mut *tx,
+            entry(&user, est, &format!("compte créé : {username} ({})", role.label()), &session::client_ip()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(username)
     }
@@ -350,8 +596,10 @@ mod ssr {
 
     pub async fn import_csv(kind: String, content: String, apply: bool) -> Result<ImportOutcome, AppError> {
         let (user, st, est) = admin().await?;
-        let kind = ImportKind::from_code(kind.trim())
-            .ok_or_else(|| AppError::Invalid { field: "type_fichier".into(), reason: "Choisissez le type de fichier.".into() })?;
+        let kind = ImportKind::from_code(kind.trim()).ok_or_else(|| AppError::Invalid {
+            field: "type_fichier".into(),
+            reason: "Choisissez le type de fichier.".into(),
+        })?;
         let rows = match parse_import(kind, &content) {
             Ok(rows) => rows,
             Err(problems) => return Ok(ImportOutcome::Problems(problems)),

@@ -5,14 +5,15 @@ use super::api::{AdminData, AssignmentRow, ClassRow, GroupRow, ImportPlan, Lette
 use crate::server::Db;
 use crate::server::db::{new_id, now_ms, sha256_hex};
 use domain::import::{ImportProblem, ImportRow};
-use domain::{ClassId, EstablishmentId, GroupId, PersonName, Role, SubjectId, TeachingUnit, UserId};
+use domain::{AssignmentId, ClassId, EstablishmentId, GroupId, PersonName, Role, SubjectId, TeachingUnit, UserId};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
 pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 pub async fn admin_data(db: &Db, est: EstablishmentId) -> Result<AdminData, sqlx::Error> {
-    let establishment: String = sqlx::query_scalar("SELECT name FROM establishments WHERE id = $1").bind(est.0).fetch_one(db).await?;
+    let establishment: String =
+        sqlx::query_scalar("SELECT name FROM establishments WHERE id = $1").bind(est.0).fetch_one(db).await?;
     let classes = sqlx::query(
         "SELECT c.id, c.name, c.level,
             (SELECT COUNT(*) FROM class_students cs WHERE cs.class_id = c.id) AS students,
@@ -60,7 +61,7 @@ pub async fn admin_data(db: &Db, est: EstablishmentId) -> Result<AdminData, sqlx
         .map(|r| Ok((SubjectId(r.try_get("id")?), r.try_get("name")?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let assignments = sqlx::query(
-        "SELECT u.first_name, u.last_name, s.name AS subject, COALESCE(c.name, g.name) AS unit
+        "SELECT a.id, u.first_name, u.last_name, s.name AS subject, COALESCE(c.name, g.name) AS unit
          FROM assignments a JOIN users u ON u.id = a.teacher_id JOIN subjects s ON s.id = a.subject_id
          LEFT JOIN classes c ON c.id = a.class_id LEFT JOIN student_groups g ON g.id = a.group_id
          WHERE a.establishment_id = $1 ORDER BY u.last_name, unit, s.name",
@@ -71,6 +72,7 @@ pub async fn admin_data(db: &Db, est: EstablishmentId) -> Result<AdminData, sqlx
     .into_iter()
     .map(|r| {
         Ok(AssignmentRow {
+            id: AssignmentId(r.try_get("id")?),
             teacher: format!("{} {}", r.try_get::<String, _>("first_name")?, r.try_get::<String, _>("last_name")?),
             subject: r.try_get("subject")?,
             unit: r.try_get("unit")?,
@@ -102,7 +104,9 @@ pub async fn admin_data(db: &Db, est: EstablishmentId) -> Result<AdminData, sqlx
                 username: r.try_get("username")?,
                 roles: role.to_string(),
                 active: r.try_get::<i64, _>("active")? != 0,
-                activated: r.try_get::<bool, _>("activated").or_else(|_| r.try_get::<i64, _>("activated").map(|v| v != 0))?,
+                activated: r
+                    .try_get::<bool, _>("activated")
+                    .or_else(|_| r.try_get::<i64, _>("activated").map(|v| v != 0))?,
                 is_teacher,
             }),
         }
@@ -119,7 +123,12 @@ pub async fn class_by_name(tx: &mut Tx<'_>, est: EstablishmentId, name: &str) ->
         .map(ClassId))
 }
 
-pub async fn insert_class(tx: &mut Tx<'_>, est: EstablishmentId, name: &str, level: &str) -> Result<ClassId, sqlx::Error> {
+pub async fn insert_class(
+    tx: &mut Tx<'_>,
+    est: EstablishmentId,
+    name: &str,
+    level: &str,
+) -> Result<ClassId, sqlx::Error> {
     let id = new_id();
     sqlx::query("INSERT INTO classes (id, establishment_id, name, level) VALUES ($1, $2, $3, $4)")
         .bind(id)
@@ -140,15 +149,22 @@ pub async fn class_establishment(tx: &mut Tx<'_>, id: ClassId) -> Result<Option<
 }
 
 pub async fn group_by_name(tx: &mut Tx<'_>, est: EstablishmentId, name: &str) -> Result<Option<GroupId>, sqlx::Error> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM student_groups WHERE establishment_id = $1 AND LOWER(name) = LOWER($2)")
-        .bind(est.0)
-        .bind(name)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(GroupId))
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM student_groups WHERE establishment_id = $1 AND LOWER(name) = LOWER($2)",
+    )
+    .bind(est.0)
+    .bind(name)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(GroupId))
 }
 
-pub async fn insert_group(tx: &mut Tx<'_>, est: EstablishmentId, name: &str, class: Option<ClassId>) -> Result<GroupId, sqlx::Error> {
+pub async fn insert_group(
+    tx: &mut Tx<'_>,
+    est: EstablishmentId,
+    name: &str,
+    class: Option<ClassId>,
+) -> Result<GroupId, sqlx::Error> {
     let id = new_id();
     sqlx::query("INSERT INTO student_groups (id, establishment_id, name, class_id) VALUES ($1, $2, $3, $4)")
         .bind(id)
@@ -180,7 +196,11 @@ pub async fn student_in(tx: &mut Tx<'_>, est: EstablishmentId, username: &str) -
     .map(UserId))
 }
 
-pub async fn subject_by_name(tx: &mut Tx<'_>, est: EstablishmentId, name: &str) -> Result<Option<SubjectId>, sqlx::Error> {
+pub async fn subject_by_name(
+    tx: &mut Tx<'_>,
+    est: EstablishmentId,
+    name: &str,
+) -> Result<Option<SubjectId>, sqlx::Error> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM subjects WHERE establishment_id = $1 AND LOWER(name) = LOWER($2)")
         .bind(est.0)
         .bind(name)
@@ -217,12 +237,14 @@ pub async fn unit_establishment(tx: &mut Tx<'_>, unit: TeachingUnit) -> Result<O
 }
 
 pub async fn has_role(tx: &mut Tx<'_>, est: EstablishmentId, user: UserId, role: Role) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND establishment_id = $2 AND role = $3")
-        .bind(user.0)
-        .bind(est.0)
-        .bind(role.code())
-        .fetch_one(&mut **tx)
-        .await?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND establishment_id = $2 AND role = $3",
+    )
+    .bind(user.0)
+    .bind(est.0)
+    .bind(role.code())
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(n > 0)
 }
 
@@ -236,7 +258,13 @@ pub async fn is_member(tx: &mut Tx<'_>, est: EstablishmentId, user: UserId) -> R
 }
 
 /// Inserts an assignment unless the same one exists; false when it already did.
-pub async fn insert_assignment(tx: &mut Tx<'_>, est: EstablishmentId, teacher: UserId, subject: SubjectId, unit: TeachingUnit) -> Result<bool, sqlx::Error> {
+pub async fn insert_assignment(
+    tx: &mut Tx<'_>,
+    est: EstablishmentId,
+    teacher: UserId,
+    subject: SubjectId,
+    unit: TeachingUnit,
+) -> Result<bool, sqlx::Error> {
     let (class, group) = match unit {
         TeachingUnit::Class(c) => (Some(c.0), None),
         TeachingUnit::Group(g) => (None, Some(g.0)),
@@ -266,7 +294,10 @@ pub async fn insert_assignment(tx: &mut Tx<'_>, est: EstablishmentId, teacher: U
 }
 
 pub async fn username_taken(tx: &mut Tx<'_>, username: &str) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1").bind(username).fetch_one(&mut **tx).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(n > 0)
 }
 
@@ -285,7 +316,12 @@ pub async fn free_username(tx: &mut Tx<'_>, base: &str, reserved: &mut Vec<Strin
     unreachable!("an unbounded range always yields")
 }
 
-pub async fn insert_user(tx: &mut Tx<'_>, username: &str, first: &PersonName, last: &PersonName) -> Result<UserId, sqlx::Error> {
+pub async fn insert_user(
+    tx: &mut Tx<'_>,
+    username: &str,
+    first: &PersonName,
+    last: &PersonName,
+) -> Result<UserId, sqlx::Error> {
     let id = new_id();
     sqlx::query("INSERT INTO users (id, username, first_name, last_name, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id)
@@ -298,7 +334,12 @@ pub async fn insert_user(tx: &mut Tx<'_>, username: &str, first: &PersonName, la
     Ok(UserId(id))
 }
 
-pub async fn add_membership(tx: &mut Tx<'_>, user: UserId, est: EstablishmentId, role: Role) -> Result<(), sqlx::Error> {
+pub async fn add_membership(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    est: EstablishmentId,
+    role: Role,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO memberships (user_id, establishment_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(user.0)
         .bind(est.0)
@@ -317,7 +358,13 @@ pub async fn enrol(tx: &mut Tx<'_>, class: ClassId, student: UserId) -> Result<(
     Ok(())
 }
 
-pub async fn link_guardian(tx: &mut Tx<'_>, guardian: UserId, student: UserId, relationship: &str, legal: bool) -> Result<(), sqlx::Error> {
+pub async fn link_guardian(
+    tx: &mut Tx<'_>,
+    guardian: UserId,
+    student: UserId,
+    relationship: &str,
+    legal: bool,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO guardianships (guardian_id, student_id, legal_guardian, relationship) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
         .bind(guardian.0)
         .bind(student.0)
@@ -329,7 +376,11 @@ pub async fn link_guardian(tx: &mut Tx<'_>, guardian: UserId, student: UserId, r
 }
 
 pub async fn set_active(tx: &mut Tx<'_>, user: UserId, active: bool) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET active = $1 WHERE id = $2").bind(i64::from(active)).bind(user.0).execute(&mut **tx).await?;
+    sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
+        .bind(i64::from(active))
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -352,7 +403,11 @@ struct NewAccount {
 
 /// Checks every row against the database (classes, children, usernames) and works out what
 /// to create. Reads only; nothing is written.
-pub async fn plan_import(tx: &mut Tx<'_>, est: EstablishmentId, rows: &[ImportRow]) -> Result<Result<Plan, Vec<ImportProblem>>, sqlx::Error> {
+pub async fn plan_import(
+    tx: &mut Tx<'_>,
+    est: EstablishmentId,
+    rows: &[ImportRow],
+) -> Result<Result<Plan, Vec<ImportProblem>>, sqlx::Error> {
     let mut problems = Vec::new();
     let mut reserved: Vec<String> = Vec::new();
     let mut accounts: Vec<NewAccount> = Vec::new();
@@ -367,12 +422,18 @@ pub async fn plan_import(tx: &mut Tx<'_>, est: EstablishmentId, rows: &[ImportRo
         let line = row.line();
         match row {
             ImportRow::Student { last, first, class, username, .. } => {
-                if class_by_name(tx, est, class.as_str()).await?.is_none() && !new_classes.iter().any(|c| c.eq_ignore_ascii_case(class.as_str())) {
+                if class_by_name(tx, est, class.as_str()).await?.is_none()
+                    && !new_classes.iter().any(|c| c.eq_ignore_ascii_case(class.as_str()))
+                {
                     new_classes.push(class.as_str().to_string());
                 }
                 let username = match username {
                     Some(u) if username_taken(tx, u.as_str()).await? || reserved.contains(&u.as_str().to_string()) => {
-                        problems.push(ImportProblem::new(line, "identifiant", format!("L'identifiant « {u} » est déjà pris.")));
+                        problems.push(ImportProblem::new(
+                            line,
+                            "identifiant",
+                            format!("L'identifiant « {u} » est déjà pris."),
+                        ));
                         continue;
                     }
                     Some(u) => {
@@ -395,7 +456,11 @@ pub async fn plan_import(tx: &mut Tx<'_>, est: EstablishmentId, rows: &[ImportRo
             }
             ImportRow::Guardian { last, first, child, relationship, legal, .. } => {
                 let Some(child_id) = student_in(tx, est, child.as_str()).await? else {
-                    problems.push(ImportProblem::new(line, "identifiant_eleve", format!("Aucun élève « {child} » dans l'établissement. Importez d'abord les élèves.")));
+                    problems.push(ImportProblem::new(
+                        line,
+                        "identifiant_eleve",
+                        format!("Aucun élève « {child} » dans l'établissement. Importez d'abord les élèves."),
+                    ));
                     continue;
                 };
                 let key = format!("{}|{}", last.as_str().to_lowercase(), first.as_str().to_lowercase());
@@ -420,10 +485,16 @@ pub async fn plan_import(tx: &mut Tx<'_>, est: EstablishmentId, rows: &[ImportRo
             }
             ImportRow::Teacher { last, first, subject, class, username, .. } => {
                 if class_by_name(tx, est, class.as_str()).await?.is_none() {
-                    problems.push(ImportProblem::new(line, "classe", format!("Aucune classe « {} » : créez-la ou importez d'abord les élèves.", class.as_str())));
+                    problems.push(ImportProblem::new(
+                        line,
+                        "classe",
+                        format!("Aucune classe « {} » : créez-la ou importez d'abord les élèves.", class.as_str()),
+                    ));
                     continue;
                 }
-                if subject_by_name(tx, est, subject.as_str()).await?.is_none() && !new_subjects.iter().any(|s| s.eq_ignore_ascii_case(subject.as_str())) {
+                if subject_by_name(tx, est, subject.as_str()).await?.is_none()
+                    && !new_subjects.iter().any(|s| s.eq_ignore_ascii_case(subject.as_str()))
+                {
                     new_subjects.push(subject.as_str().to_string());
                 }
                 let key = match username {
@@ -437,11 +508,20 @@ pub async fn plan_import(tx: &mut Tx<'_>, est: EstablishmentId, rows: &[ImportRo
                 }
                 let (existing, username) = match username {
                     Some(u) => {
-                        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(u.as_str()).fetch_optional(&mut **tx).await?;
+                        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+                            .bind(u.as_str())
+                            .fetch_optional(&mut **tx)
+                            .await?;
                         match id.map(UserId) {
-                            Some(id) if has_role(tx, est, id, Role::Teacher).await? => (Some(id), u.as_str().to_string()),
+                            Some(id) if has_role(tx, est, id, Role::Teacher).await? => {
+                                (Some(id), u.as_str().to_string())
+                            }
                             Some(_) => {
-                                problems.push(ImportProblem::new(line, "identifiant", format!("« {u} » existe déjà et n'est pas enseignant de l'établissement.")));
+                                problems.push(ImportProblem::new(
+                                    line,
+                                    "identifiant",
+                                    format!("« {u} » existe déjà et n'est pas enseignant de l'établissement."),
+                                ));
                                 continue;
                             }
                             None => {
@@ -512,16 +592,17 @@ pub async fn apply_import(tx: &mut Tx<'_>, est: EstablishmentId, plan: &Plan) ->
                 id
             }
         };
-        if let Some(class) = &a.class {
-            if let Some(c) = class_by_name(tx, est, class).await? {
-                enrol(tx, c, id).await?;
-            }
+        if let Some(class) = &a.class
+            && let Some(c) = class_by_name(tx, est, class).await?
+        {
+            enrol(tx, c, id).await?;
         }
         for (child, relationship, legal) in &a.children {
             link_guardian(tx, id, *child, relationship, *legal).await?;
         }
         for (subject, class) in &a.teaching {
-            if let (Some(s), Some(c)) = (subject_by_name(tx, est, subject).await?, class_by_name(tx, est, class).await?) {
+            if let (Some(s), Some(c)) = (subject_by_name(tx, est, subject).await?, class_by_name(tx, est, class).await?)
+            {
                 insert_assignment(tx, est, id, s, TeachingUnit::Class(c)).await?;
             }
         }
@@ -531,8 +612,10 @@ pub async fn apply_import(tx: &mut Tx<'_>, est: EstablishmentId, plan: &Plan) ->
 
 /// New codes for the class's students and their guardians who have not chosen a password.
 pub async fn generate_letters(tx: &mut Tx<'_>, est: EstablishmentId, class: ClassId) -> Result<Letters, anyhow::Error> {
-    let establishment: String = sqlx::query_scalar("SELECT name FROM establishments WHERE id = $1").bind(est.0).fetch_one(&mut **tx).await?;
-    let class_name: String = sqlx::query_scalar("SELECT name FROM classes WHERE id = $1").bind(class.0).fetch_one(&mut **tx).await?;
+    let establishment: String =
+        sqlx::query_scalar("SELECT name FROM establishments WHERE id = $1").bind(est.0).fetch_one(&mut **tx).await?;
+    let class_name: String =
+        sqlx::query_scalar("SELECT name FROM classes WHERE id = $1").bind(class.0).fetch_one(&mut **tx).await?;
     let rows = sqlx::query(
         "SELECT u.id, u.username, u.first_name, u.last_name, 'eleve' AS role, '' AS about, u.last_name AS sort1, u.first_name AS sort2, 0 AS sort3
            FROM class_students cs JOIN users u ON u.id = cs.student_id

@@ -21,15 +21,18 @@ pub fn AdminPage() -> impl IntoView {
     let new_assignment = ServerAction::<CreateAssignment>::new();
     let new_user = ServerAction::<CreateUser>::new();
     let set_active = ServerAction::<SetUserActive>::new();
+    let rename_class = ServerAction::<RenameClass>::new();
+    let rename_group = ServerAction::<RenameGroup>::new();
+    let rename_subject = ServerAction::<RenameSubject>::new();
+    let remove_assignment = ServerAction::<RemoveAssignment>::new();
+    let edit_user = ServerAction::<EditUser>::new();
     let data = Resource::new(
         move || {
             (
-                new_class.version().get(),
-                new_group.version().get(),
-                new_subject.version().get(),
-                new_assignment.version().get(),
-                new_user.version().get(),
-                set_active.version().get(),
+                (new_class.version().get(), new_group.version().get(), new_subject.version().get()),
+                (new_assignment.version().get(), new_user.version().get(), set_active.version().get()),
+                (rename_class.version().get(), rename_group.version().get(), rename_subject.version().get()),
+                (remove_assignment.version().get(), edit_user.version().get()),
             )
         },
         |_| load_admin_data(),
@@ -50,6 +53,7 @@ pub fn AdminPage() -> impl IntoView {
             let classes = d.classes.clone();
             let class_options = move || classes.iter().map(|c| view! { <option value=c.id.to_string()>{c.name.clone()}</option> }).collect_view();
             let class_options2 = class_options.clone();
+            let class_options3 = class_options.clone();
             let teachers: Vec<_> = d.staff.iter().filter(|u| u.is_teacher).cloned().collect();
             let units: Vec<(String, String)> = d.classes.iter().map(|c| (format!("c:{}", c.id), c.name.clone()))
                 .chain(d.groups.iter().map(|g| (format!("g:{}", g.id), format!("{} (groupe)", g.name))))
@@ -59,15 +63,26 @@ pub fn AdminPage() -> impl IntoView {
                 <section class="panel" aria-labelledby="classes">
                     <h2 id="classes">"Classes"</h2>
                     <div class="table-wrap"><table class="table">
-                        <thead><tr><th scope="col">"Classe"</th><th scope="col">"Niveau"</th><th scope="col">"Élèves"</th><th scope="col">"Comptes à activer"</th><th scope="col">"Lettres"</th></tr></thead>
+                        <thead><tr><th scope="col">"Classe"</th><th scope="col">"Niveau"</th><th scope="col">"Élèves"</th><th scope="col">"Comptes à activer"</th><th scope="col">"Lettres"</th><th scope="col">"Modifier"</th></tr></thead>
                         <tbody>
-                            {d.classes.iter().map(|c| view! {
+                            {d.classes.clone().into_iter().map(|c| view! {
                                 <tr>
                                     <td><a href=format!("/classes/{}", c.id)>{c.name.clone()}</a></td>
                                     <td>{c.level.clone()}</td>
                                     <td>{c.students}</td>
                                     <td>{c.pending}</td>
                                     <td><a href=format!("/admin/lettres/{}", c.id)>"Lettres d'activation"</a></td>
+                                    <td>
+                                        <details>
+                                            <summary>"Renommer"</summary>
+                                            <ActionForm action=rename_class>
+                                                <input type="hidden" name="id" value=c.id.to_string()/>
+                                                <label>"Nom" <input name="nom" required maxlength="60" value=c.name.clone()/></label>
+                                                <label>"Niveau" <input name="niveau" maxlength="60" value=c.level.clone()/></label>
+                                                <button type="submit" class="small-button">"Enregistrer"</button>
+                                            </ActionForm>
+                                        </details>
+                                    </td>
                                 </tr>
                             }).collect_view()}
                         </tbody>
@@ -81,14 +96,24 @@ pub fn AdminPage() -> impl IntoView {
                         </fieldset>
                     </ActionForm>
                     <FormError action=new_class/>
+                    <FormError action=rename_class/>
                 </section>
 
                 <section class="panel" aria-labelledby="groupes">
                     <h2 id="groupes">"Groupes"</h2>
                     <ul class="list">
-                        {d.groups.iter().map(|g| view! {
+                        {d.groups.clone().into_iter().map(|g| view! {
                             <li><a href=format!("/groupes/{}", g.id)>{g.name.clone()}</a>
-                                <span class="muted">" · " {g.class.clone().unwrap_or_else(|| "transversal".into())} " · " {g.students} " élèves"</span></li>
+                                <span class="muted">" · " {g.class.clone().unwrap_or_else(|| "transversal".into())} " · " {g.students} " élèves"</span>
+                                <details>
+                                    <summary>"Renommer"</summary>
+                                    <ActionForm action=rename_group>
+                                        <input type="hidden" name="id" value=g.id.to_string()/>
+                                        <label>"Nom" <input name="nom" required maxlength="60" value=g.name.clone()/></label>
+                                        <button type="submit" class="small-button">"Enregistrer"</button>
+                                    </ActionForm>
+                                </details>
+                            </li>
                         }).collect_view()}
                     </ul>
                     <ActionForm action=new_group>
@@ -101,11 +126,25 @@ pub fn AdminPage() -> impl IntoView {
                         </fieldset>
                     </ActionForm>
                     <FormError action=new_group/>
+                    <FormError action=rename_group/>
                 </section>
 
                 <section class="panel" aria-labelledby="matieres">
                     <h2 id="matieres">"Matières"</h2>
-                    <p>{d.subjects.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>().join(" · ")}</p>
+                    <ul class="list">
+                        {d.subjects.clone().into_iter().map(|(id, n)| view! {
+                            <li>{n.clone()}
+                                <details>
+                                    <summary>"Renommer"</summary>
+                                    <ActionForm action=rename_subject>
+                                        <input type="hidden" name="id" value=id.to_string()/>
+                                        <label>"Nom" <input name="nom" required maxlength="60" value=n.clone()/></label>
+                                        <button type="submit" class="small-button">"Enregistrer"</button>
+                                    </ActionForm>
+                                </details>
+                            </li>
+                        }).collect_view()}
+                    </ul>
                     <ActionForm action=new_subject>
                         <fieldset class="inline-form">
                             <legend>"Nouvelle matière"</legend>
@@ -114,15 +153,24 @@ pub fn AdminPage() -> impl IntoView {
                         </fieldset>
                     </ActionForm>
                     <FormError action=new_subject/>
+                    <FormError action=rename_subject/>
                 </section>
 
                 <section class="panel" aria-labelledby="affectations">
                     <h2 id="affectations">"Affectations"</h2>
                     <div class="table-wrap"><table class="table">
-                        <thead><tr><th scope="col">"Enseignant"</th><th scope="col">"Matière"</th><th scope="col">"Classe ou groupe"</th></tr></thead>
+                        <thead><tr><th scope="col">"Enseignant"</th><th scope="col">"Matière"</th><th scope="col">"Classe ou groupe"</th><th scope="col">"Action"</th></tr></thead>
                         <tbody>
-                            {d.assignments.iter().map(|a| view! {
-                                <tr><td>{a.teacher.clone()}</td><td>{a.subject.clone()}</td><td>{a.unit.clone()}</td></tr>
+                            {d.assignments.clone().into_iter().map(|a| view! {
+                                <tr>
+                                    <td>{a.teacher.clone()}</td><td>{a.subject.clone()}</td><td>{a.unit.clone()}</td>
+                                    <td>
+                                        <ActionForm action=remove_assignment>
+                                            <input type="hidden" name="id" value=a.id.to_string()/>
+                                            <button type="submit" class="small-button">"Retirer"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
                             }).collect_view()}
                         </tbody>
                     </table></div>
@@ -142,6 +190,7 @@ pub fn AdminPage() -> impl IntoView {
                         </fieldset>
                     </ActionForm>
                     <FormError action=new_assignment/>
+                    <FormError action=remove_assignment/>
                 </section>
 
                 <section class="panel" aria-labelledby="comptes">
@@ -188,6 +237,17 @@ pub fn AdminPage() -> impl IntoView {
                         </fieldset>
                     </ActionForm>
                     <FormError action=new_user/>
+                    <ActionForm action=edit_user>
+                        <fieldset class="inline-form">
+                            <legend>"Corriger un compte (élève, responsable ou personnel)"</legend>
+                            <label>"Identifiant" <input name="identifiant" required maxlength="64" placeholder="prenom.nom"/></label>
+                            <label>"Nom" <input name="nom" required maxlength="80"/></label>
+                            <label>"Prénom" <input name="prenom" required maxlength="80"/></label>
+                            <label>"Nouvelle classe (élèves)" <select name="classe"><option value="">"— inchangée"</option>{class_options3.clone()}</select></label>
+                            <button type="submit">"Enregistrer"</button>
+                        </fieldset>
+                    </ActionForm>
+                    <FormError action=edit_user/>
                     {created}
                 </section>
             }
@@ -208,6 +268,9 @@ pub fn ImportPage() -> impl IntoView {
                 {format!("{IMPORT_MAX_ROWS} lignes au plus par fichier.")}
             </p>
         </header>
+        <noscript>
+            <p class="alert">"L'import affiche son aperçu et ses erreurs avec JavaScript : activez-le pour cette page."</p>
+        </noscript>
         <section class="panel">
             <ul class="list small">
                 {[ImportKind::Students, ImportKind::Guardians, ImportKind::Teachers].into_iter().map(|k| view! {
@@ -222,8 +285,8 @@ pub fn ImportPage() -> impl IntoView {
                             <option value=k.code()>{k.label()}</option>
                         }).collect_view()}
                     </select>
-                    <label for="contenu">"Contenu du fichier"</label>
-                    <textarea id="contenu" name="contenu" rows="12" required spellcheck="false"></textarea>
+                    <label for="contenu_fichier">"Contenu du fichier"</label>
+                    <textarea id="contenu_fichier" name="contenu" rows="12" required spellcheck="false"></textarea>
                     <div class="actions">
                         <button type="submit" name="appliquer" value="false">"Vérifier"</button>
                         <button type="submit" name="appliquer" value="true" class="primary">"Importer"</button>
@@ -300,8 +363,11 @@ pub fn LettersPage() -> impl IntoView {
             <p class="muted">
                 "Chaque génération crée de nouveaux codes pour les élèves et responsables de la classe qui n'ont pas encore activé leur compte ; les codes imprimés auparavant ne fonctionnent plus. Les codes ne sont affichés qu'une fois : imprimez la page."
             </p>
+            <noscript>
+                <p class="alert">"Les lettres s'affichent avec JavaScript : activez-le pour cette page."</p>
+            </noscript>
             <ActionForm action=generate>
-                <input type="hidden" name="classe" prop:value=move || class().map(|c| c.to_string()).unwrap_or_default()/>
+                <input type="hidden" name="classe" value=move || class().map(|c| c.to_string()).unwrap_or_default()/>
                 <button type="submit" class="primary">"Générer les lettres"</button>
             </ActionForm>
             <FormError action=generate/>

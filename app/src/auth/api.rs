@@ -22,11 +22,7 @@ pub async fn whoami() -> Result<Option<Me>, AppError> {
 /// Logs in with username and password; on success sets a fresh session cookie and
 /// redirects to `suivant` (a local path) or the dashboard.
 #[server(prefix = "/api", endpoint = "connexion")]
-pub async fn login(
-    identifiant: String,
-    mot_de_passe: String,
-    suivant: Option<String>,
-) -> Result<(), AppError> {
+pub async fn login(identifiant: String, mot_de_passe: String, suivant: Option<String>) -> Result<(), AppError> {
     respond(login_inner(identifiant, mot_de_passe, suivant).await)
 }
 
@@ -47,10 +43,18 @@ async fn login_inner(identifiant: String, mot_de_passe: String, suivant: Option<
         .await?
         .max(db::throttle_wait(&st.db, &ip_key, &ADDRESS_POLICY).await?);
     if wait > 0 {
-        audit::record(&st.db, audit::Entry {
-            establishment: None, actor: None, actor_name: username.as_str(),
-            action: audit::action::LOGIN_THROTTLED, detail: "", ip: &ip,
-        }).await?;
+        audit::record(
+            &st.db,
+            audit::Entry {
+                establishment: None,
+                actor: None,
+                actor_name: username.as_str(),
+                action: audit::action::LOGIN_THROTTLED,
+                detail: "",
+                ip: &ip,
+            },
+        )
+        .await?;
         return Err(AppError::Throttled(wait));
     }
 
@@ -60,10 +64,18 @@ async fn login_inner(identifiant: String, mot_de_passe: String, suivant: Option<
     let Some(creds) = creds.filter(|_| ok) else {
         db::throttle_fail(&st.db, &account_key, &ACCOUNT_POLICY).await?;
         db::throttle_fail(&st.db, &ip_key, &ADDRESS_POLICY).await?;
-        audit::record(&st.db, audit::Entry {
-            establishment: None, actor: None, actor_name: username.as_str(),
-            action: audit::action::LOGIN_FAILED, detail: "", ip: &ip,
-        }).await?;
+        audit::record(
+            &st.db,
+            audit::Entry {
+                establishment: None,
+                actor: None,
+                actor_name: username.as_str(),
+                action: audit::action::LOGIN_FAILED,
+                detail: "",
+                ip: &ip,
+            },
+        )
+        .await?;
         return Err(AppError::BadCredentials);
     };
     if !creds.active {
@@ -92,14 +104,22 @@ async fn start_session(
     }
     let token = session::create(&st.db, user, ip).await?;
     let (me, _) = session::load_person(&st.db, user).await?;
-    audit::record(&st.db, audit::Entry {
-        establishment: me.establishment.as_ref().map(|e| e.id),
-        actor: Some(user), actor_name: &me.username, action, detail: "", ip,
-    }).await?;
-    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(v) = http::HeaderValue::from_str(&session::cookie_for(&st.auth, &token)) {
-            opts.append_header(http::header::SET_COOKIE, v);
-        }
+    audit::record(
+        &st.db,
+        audit::Entry {
+            establishment: me.establishment.as_ref().map(|e| e.id),
+            actor: Some(user),
+            actor_name: &me.username,
+            action,
+            detail: "",
+            ip,
+        },
+    )
+    .await?;
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(v) = http::HeaderValue::from_str(&session::cookie_for(&st.auth, &token))
+    {
+        opts.append_header(http::header::SET_COOKIE, v);
     }
     Ok(())
 }
@@ -107,7 +127,9 @@ async fn start_session(
 /// Only local paths are followed after login (no open redirect).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.starts_with("/api/") => p.to_string(),
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.starts_with("/api/") => {
+            p.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -124,15 +146,23 @@ async fn logout_inner() -> Result<(), AppError> {
     if let Some(user) = crate::server::current_user() {
         session::delete(&st.db, &user.token_hash).await?;
         st.realtime.end_sessions([&user.token_hash]);
-        audit::record(&st.db, audit::Entry {
-            establishment: user.establishment(), actor: Some(user.me.id), actor_name: &user.me.username,
-            action: audit::action::LOGOUT, detail: "", ip: &session::client_ip(),
-        }).await?;
+        audit::record(
+            &st.db,
+            audit::Entry {
+                establishment: user.establishment(),
+                actor: Some(user.me.id),
+                actor_name: &user.me.username,
+                action: audit::action::LOGOUT,
+                detail: "",
+                ip: &session::client_ip(),
+            },
+        )
+        .await?;
     }
-    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(v) = http::HeaderValue::from_str(&session::clearing_cookie(&st.auth)) {
-            opts.append_header(http::header::SET_COOKIE, v);
-        }
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(v) = http::HeaderValue::from_str(&session::clearing_cookie(&st.auth))
+    {
+        opts.append_header(http::header::SET_COOKIE, v);
     }
     leptos_axum::redirect("/connexion");
     Ok(())
@@ -150,7 +180,12 @@ pub async fn activate(
 }
 
 #[cfg(feature = "ssr")]
-async fn activate_inner(identifiant: String, code: String, mot_de_passe: String, confirmation: String) -> Result<(), AppError> {
+async fn activate_inner(
+    identifiant: String,
+    code: String,
+    mot_de_passe: String,
+    confirmation: String,
+) -> Result<(), AppError> {
     let st = state()?;
     let ip = session::client_ip();
     let username = Username::parse(&identifiant)?;
@@ -172,10 +207,18 @@ async fn activate_inner(identifiant: String, code: String, mot_de_passe: String,
     let Some(account) = account.filter(|_| valid) else {
         db::throttle_fail(&st.db, &key, &ACCOUNT_POLICY).await?;
         db::throttle_fail(&st.db, &ip_key, &ADDRESS_POLICY).await?;
-        audit::record(&st.db, audit::Entry {
-            establishment: None, actor: None, actor_name: username.as_str(),
-            action: audit::action::ACTIVATION_FAILED, detail: "", ip: &ip,
-        }).await?;
+        audit::record(
+            &st.db,
+            audit::Entry {
+                establishment: None,
+                actor: None,
+                actor_name: username.as_str(),
+                action: audit::action::ACTIVATION_FAILED,
+                detail: "",
+                ip: &ip,
+            },
+        )
+        .await?;
         return Err(AppError::Invalid {
             field: "code".into(),
             reason: "Identifiant ou code d'activation incorrect, ou code expiré. Vérifiez la lettre remise par l'établissement.".into(),

@@ -34,12 +34,10 @@ pub struct Activation {
 }
 
 pub async fn activation(db: &Db, username: &str) -> Result<Option<Activation>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT id, activation_hash, activation_expires_at, active FROM users WHERE username = $1",
-    )
-    .bind(username)
-    .fetch_optional(db)
-    .await?;
+    let row = sqlx::query("SELECT id, activation_hash, activation_expires_at, active FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(db)
+        .await?;
     row.map(|r| {
         Ok(Activation {
             id: UserId(r.try_get("id")?),

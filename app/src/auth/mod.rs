@@ -10,8 +10,8 @@ use crate::components::FormError;
 use domain::{EstablishmentId, Role, UserId};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use server_fn::ServerFn;
 use serde::{Deserialize, Serialize};
+use server_fn::ServerFn;
 
 pub use api::{Activate, Login, Logout};
 
@@ -62,10 +62,7 @@ pub fn normalise_code(raw: &str) -> String {
 pub fn new_activation_code() -> anyhow::Result<String> {
     let mut bytes = [0u8; CODE_LEN];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let chars: Vec<char> = bytes
-        .iter()
-        .map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char)
-        .collect();
+    let chars: Vec<char> = bytes.iter().map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char).collect();
     Ok(chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
 }
 
@@ -99,7 +96,7 @@ pub fn LoginPage() -> impl IntoView {
                         autocomplete="current-password"
                         required
                     />
-                    <input type="hidden" name="suivant" prop:value=next/>
+                    <input type="hidden" name="suivant" value=next/>
                     <button type="submit" class="primary">"Se connecter"</button>
                 </form>
                 <p class="small">

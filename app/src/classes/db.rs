@@ -102,7 +102,8 @@ pub async fn student_page(db: &Db, s: &StudentRef) -> Result<StudentPage, sqlx::
         .await?;
     let class = match s.class {
         Some(c) => {
-            let name: String = sqlx::query_scalar("SELECT name FROM classes WHERE id = $1").bind(c.0).fetch_one(db).await?;
+            let name: String =
+                sqlx::query_scalar("SELECT name FROM classes WHERE id = $1").bind(c.0).fetch_one(db).await?;
             Some((c, name))
         }
         None => None,

@@ -15,6 +15,19 @@ pub struct Dashboard {
     pub children: Option<Vec<ChildCard>>,
     pub teaching: Option<Vec<TeachingCard>>,
     pub overview: Option<Overview>,
+    /// For a region administrator: every establishment of the region, with its size.
+    pub region: Option<Vec<EstablishmentLine>>,
+}
+
+/// One establishment as a region administrator sees it (no pupil's data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstablishmentLine {
+    pub name: String,
+    pub uai: String,
+    pub city: String,
+    pub students: i64,
+    pub staff: i64,
+    pub administrators: i64,
 }
 
 /// A student's own class, groups and teachers.
@@ -108,7 +121,12 @@ async fn inner() -> Result<Dashboard, AppError> {
         }
         None => None,
     };
+    let region = match me.region_admin {
+        true => Some(db::region(&st.db).await?),
+        false => None,
+    };
     Ok(Dashboard {
+        region,
         first_name: me.first_name.clone(),
         establishment: me.establishment.as_ref().map(|e| e.name.clone()),
         roles: me.roles.clone(),

@@ -162,3 +162,28 @@ pub async fn overview(db: &Db, est: EstablishmentId) -> Result<Overview, sqlx::E
         can_read_audit: false,
     })
 }
+
+/// Every establishment with its counts, for a region administrator.
+pub async fn region(db: &Db) -> Result<Vec<super::api::EstablishmentLine>, sqlx::Error> {
+    sqlx::query(
+        "SELECT e.name, e.uai, e.city,
+           (SELECT COUNT(*) FROM memberships m WHERE m.establishment_id = e.id AND m.role = 'eleve') AS students,
+           (SELECT COUNT(DISTINCT m.user_id) FROM memberships m WHERE m.establishment_id = e.id AND m.role <> 'eleve' AND m.role <> 'responsable') AS staff,
+           (SELECT COUNT(*) FROM memberships m WHERE m.establishment_id = e.id AND m.role = 'administrateur') AS administrators
+         FROM establishments e ORDER BY e.name",
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(super::api::EstablishmentLine {
+            name: r.try_get("name")?,
+            uai: r.try_get("uai")?,
+            city: r.try_get("city")?,
+            students: r.try_get("students")?,
+            staff: r.try_get("staff")?,
+            administrators: r.try_get("administrators")?,
+        })
+    })
+    .collect()
+}

@@ -5,7 +5,7 @@ pub mod api;
 pub mod db;
 
 use crate::components::Async;
-use api::{ChildCard, Dashboard, Overview, StudentSection, TeachingCard};
+use api::{ChildCard, Dashboard, EstablishmentLine, Overview, StudentSection, TeachingCard};
 use leptos::prelude::*;
 
 #[component]
@@ -31,6 +31,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         {d.children.map(|c| view! { <ChildrenPanel children=c/> })}
         {d.teaching.map(|t| view! { <TeachingPanel cards=t/> })}
         {d.overview.map(|o| view! { <OverviewPanel o/> })}
+        {d.region.map(|r| view! { <RegionPanel establishments=r/> })}
     }
 }
 
@@ -153,6 +154,38 @@ fn OverviewPanel(o: Overview) -> impl IntoView {
                 {o.can_administer.then(|| view! { <a class="button" href="/admin">"Administration"</a> })}
                 {o.can_read_audit.then(|| view! { <a class="button secondary" href="/journal">"Journal des accès"</a> })}
             </p>
+        </section>
+    }
+}
+
+#[component]
+fn RegionPanel(establishments: Vec<EstablishmentLine>) -> impl IntoView {
+    view! {
+        <section class="panel" aria-labelledby="etablissements">
+            <h2 id="etablissements">"Établissements de la région"</h2>
+            <p class="muted small">
+                "Les établissements et leurs administrateurs se créent avec la commande « preau » (voir la documentation d'exploitation). Les dossiers des élèves restent visibles des seuls personnels de leur établissement."
+            </p>
+            {if establishments.is_empty() {
+                view! { <p class="muted">"Aucun établissement n'est encore créé."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap"><table class="table">
+                        <thead><tr>
+                            <th scope="col">"Établissement"</th><th scope="col">"UAI"</th><th scope="col">"Ville"</th>
+                            <th scope="col">"Élèves"</th><th scope="col">"Personnels"</th><th scope="col">"Administrateurs"</th>
+                        </tr></thead>
+                        <tbody>
+                            {establishments.into_iter().map(|e| view! {
+                                <tr>
+                                    <td>{e.name}</td><td>{e.uai}</td><td>{e.city}</td>
+                                    <td>{e.students}</td><td>{e.staff}</td><td>{e.administrators}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                }.into_any()
+            }}
         </section>
     }
 }

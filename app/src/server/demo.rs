@@ -8,24 +8,97 @@ use anyhow::Context;
 use domain::{EstablishmentId, Role};
 
 const FIRST: &[&str] = &[
-    "Léa", "Hugo", "Chloé", "Louis", "Emma", "Gabriel", "Jade", "Arthur", "Louise", "Jules",
-    "Alice", "Raphaël", "Inès", "Adam", "Lina", "Nathan", "Mila", "Noah", "Rose", "Lucas",
-    "Anna", "Ethan", "Zoé", "Sacha", "Manon", "Tom", "Camille", "Théo", "Sarah", "Malo",
-    "Ambre", "Paul", "Julia", "Nino", "Lou", "Mathis", "Nina", "Timéo", "Agathe", "Yanis",
+    "Léa", "Hugo", "Chloé", "Louis", "Emma", "Gabriel", "Jade", "Arthur", "Louise", "Jules", "Alice", "Raphaël",
+    "Inès", "Adam", "Lina", "Nathan", "Mila", "Noah", "Rose", "Lucas", "Anna", "Ethan", "Zoé", "Sacha", "Manon", "Tom",
+    "Camille", "Théo", "Sarah", "Malo", "Ambre", "Paul", "Julia", "Nino", "Lou", "Mathis", "Nina", "Timéo", "Agathe",
+    "Yanis",
 ];
 const LAST: &[&str] = &[
-    "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau",
-    "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel",
-    "Fournier", "Girard", "Bonnet", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent",
-    "Muller", "Lefebvre", "Faure", "André", "Mercier", "Blanc", "Guérin", "Boyer", "Garnier",
-    "Chevalier", "François", "Legrand", "Gauthier", "Garcia", "Perrin", "Robin", "Clément",
-    "Morin", "Nicolas", "Henry", "Roussel", "Mathieu", "Gautier", "Masson", "Marchand",
-    "Duval", "Denis", "Dumont", "Marie", "Lemaire", "Noël", "Meyer", "Dufour", "Meunier",
-    "Brun", "Blanchard", "Giraud", "Joly", "Rivière", "Lucas", "Brunet", "Gaillard", "Barbier",
-    "Arnaud", "Martinez", "Gérard", "Roche", "Renard", "Schmitt",
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefèvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Lefebvre",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Garcia",
+    "Perrin",
+    "Robin",
+    "Clément",
+    "Morin",
+    "Nicolas",
+    "Henry",
+    "Roussel",
+    "Mathieu",
+    "Gautier",
+    "Masson",
+    "Marchand",
+    "Duval",
+    "Denis",
+    "Dumont",
+    "Marie",
+    "Lemaire",
+    "Noël",
+    "Meyer",
+    "Dufour",
+    "Meunier",
+    "Brun",
+    "Blanchard",
+    "Giraud",
+    "Joly",
+    "Rivière",
+    "Lucas",
+    "Brunet",
+    "Gaillard",
+    "Barbier",
+    "Arnaud",
+    "Martinez",
+    "Gérard",
+    "Roche",
+    "Renard",
+    "Schmitt",
 ];
 const SUBJECTS: &[&str] = &[
-    "Français", "Mathématiques", "Histoire-géographie", "Anglais", "SVT", "Physique-chimie", "EPS", "Arts plastiques",
+    "Français",
+    "Mathématiques",
+    "Histoire-géographie",
+    "Anglais",
+    "SVT",
+    "Physique-chimie",
+    "EPS",
+    "Arts plastiques",
 ];
 const CLASSES: &[(&str, &str)] = &[("6e A", "6e"), ("5e B", "5e"), ("4e C", "4e")];
 const TEACHERS: &[(&str, &str, &str)] = &[
@@ -46,7 +119,14 @@ struct Seeder<'a> {
 }
 
 impl Seeder<'_> {
-    async fn user(&mut self, username: &str, first: &str, last: &str, hash: Option<&str>, roles: &[Role]) -> anyhow::Result<i64> {
+    async fn user(
+        &mut self,
+        username: &str,
+        first: &str,
+        last: &str,
+        hash: Option<&str>,
+        roles: &[Role],
+    ) -> anyhow::Result<i64> {
         let id = new_id();
         sqlx::query("INSERT INTO users (id, username, first_name, last_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id)
@@ -97,14 +177,16 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
         .execute(&mut *s.tx)
         .await?;
     let year = new_id();
-    sqlx::query("INSERT INTO school_years (id, establishment_id, label, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)")
-        .bind(year)
-        .bind(est)
-        .bind("2026-2027")
-        .bind("2026-09-01")
-        .bind("2027-07-04")
-        .execute(&mut *s.tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO school_years (id, establishment_id, label, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(year)
+    .bind(est)
+    .bind("2026-2027")
+    .bind("2026-09-01")
+    .bind("2027-07-04")
+    .execute(&mut *s.tx)
+    .await?;
     for (pos, (label, from, to)) in [
         ("Trimestre 1", "2026-09-01", "2026-11-30"),
         ("Trimestre 2", "2026-12-01", "2027-03-07"),
@@ -148,17 +230,20 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
         subject_ids.push(id);
     }
 
-    // Teachers: teacher i teaches subject i in every class, so each class has 8 teachers.
+    // Teachers: teacher i teaches subject i in every class, except that demo.prof teaches
+    // French in 5e B and 4e C only (6e A has Julien Roth), so the demo shows a teacher who
+    // does not see every class.
     let mut teacher_ids = Vec::new();
     for (i, (username, first, last)) in TEACHERS.iter().enumerate() {
         let hash = (i == 0).then_some(password_hash);
         teacher_ids.push(s.user(username, first, last, hash, &[Role::Teacher]).await?);
     }
     for (t, teacher) in teacher_ids.iter().enumerate() {
-        for class in &class_ids {
+        for (c, class) in class_ids.iter().enumerate() {
+            let teacher = if t == 0 && c == 0 { teacher_ids[TEACHERS.len() - 1] } else { *teacher };
             s.exec(
                 "INSERT INTO assignments (id, establishment_id, teacher_id, subject_id, class_id) VALUES ($1, $2, $3, $4, $5)",
-                &[new_id(), est, *teacher, subject_ids[t], *class],
+                &[new_id(), est, teacher, subject_ids[t], *class],
             )
             .await?;
         }
@@ -216,7 +301,11 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
 
     // Groups: a Latin option across classes, and half of 4e C in English group 1.
     let latin = new_id();
-    s.exec("INSERT INTO student_groups (id, establishment_id, name, class_id) VALUES ($1, $2, 'Latin', NULL)", &[latin, est]).await?;
+    s.exec(
+        "INSERT INTO student_groups (id, establishment_id, name, class_id) VALUES ($1, $2, 'Latin', NULL)",
+        &[latin, est],
+    )
+    .await?;
     let english = new_id();
     s.exec("INSERT INTO student_groups (id, establishment_id, name, class_id) VALUES ($1, $2, 'Anglais 4e C groupe 1', $3)", &[english, est, class_ids[2]]).await?;
     for (i, (student, class, _)) in students.iter().enumerate() {
@@ -248,13 +337,15 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
 }
 
 async fn link(s: &mut Seeder<'_>, guardian: i64, student: i64, relationship: &str, legal: bool) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO guardianships (guardian_id, student_id, legal_guardian, relationship) VALUES ($1, $2, $3, $4)")
-        .bind(guardian)
-        .bind(student)
-        .bind(i64::from(legal))
-        .bind(relationship)
-        .execute(&mut *s.tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO guardianships (guardian_id, student_id, legal_guardian, relationship) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(guardian)
+    .bind(student)
+    .bind(i64::from(legal))
+    .bind(relationship)
+    .execute(&mut *s.tx)
+    .await?;
     Ok(())
 }
 

@@ -55,9 +55,8 @@ impl FromRef<AppState> for LeptosOptions {
 
 /// The state, from the reactive context (server functions and SSR).
 pub fn state() -> Result<AppState, crate::error::AppError> {
-    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        crate::error::AppError::from(anyhow::anyhow!("AppState missing from context"))
-    })
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| crate::error::AppError::from(anyhow::anyhow!("AppState missing from context")))
 }
 
 /// The client's address, set by the server's request layer.
@@ -65,14 +64,29 @@ pub fn state() -> Result<AppState, crate::error::AppError> {
 pub struct ClientIp(pub String);
 
 /// Sets the HTTP status of the current server-function response from its result, so a
-/// refused request answers 403/404/422 rather than a generic 500.
+/// refused request answers 403/404/422 rather than a generic 500. A plain form post (no
+/// JavaScript, `Accept: text/html`) keeps the redirect back to its page, which carries the
+/// error in the URL for the page to show.
 pub fn respond<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
     if let Err(e) = &result {
-        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(code) = axum::http::StatusCode::from_u16(e.status()) {
-                opts.set_status(code);
-            }
+        if is_plain_form_post() {
+            return result;
+        }
+        if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(code) = axum::http::StatusCode::from_u16(e.status())
+        {
+            opts.set_status(code);
         }
     }
     result
+}
+
+fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
 }

@@ -6,9 +6,7 @@ use super::db::{Db, now_ms, random_token, sha256_hex};
 use super::{AppState, AuthConfig};
 use crate::auth::{EstablishmentInfo, Me};
 use crate::error::AppError;
-use domain::{
-    ClassId, EstablishmentId, GroupId, Membership, Role, TeachingUnit, UserId, Viewer,
-};
+use domain::{ClassId, EstablishmentId, GroupId, Membership, Role, TeachingUnit, UserId, Viewer};
 use sqlx::Row;
 use std::sync::Arc;
 
@@ -53,16 +51,14 @@ pub fn client_ip() -> String {
 pub async fn create(db: &Db, user: UserId, ip: &str) -> Result<String, AppError> {
     let token = random_token()?;
     let now = now_ms();
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(sha256_hex(&token))
-    .bind(user.0)
-    .bind(now)
-    .bind(now)
-    .bind(ip)
-    .execute(db)
-    .await?;
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip) VALUES ($1, $2, $3, $4, $5)")
+        .bind(sha256_hex(&token))
+        .bind(user.0)
+        .bind(now)
+        .bind(now)
+        .bind(ip)
+        .execute(db)
+        .await?;
     Ok(token)
 }
 
@@ -71,12 +67,22 @@ pub async fn delete(db: &Db, token_hash: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Removes sessions past their idle or absolute timeout; returns how many. They are already
+/// refused at each request; this keeps the table to the sessions still open.
+pub async fn purge_expired(db: &Db, config: &AuthConfig) -> Result<u64, sqlx::Error> {
+    let now = now_ms();
+    let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+        .bind(now - config.idle_timeout_ms)
+        .bind(now - config.absolute_timeout_ms)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Ends every session of a user (deactivation, password change).
 pub async fn delete_all_for(db: &Db, user: UserId) -> Result<Vec<String>, AppError> {
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions WHERE user_id = $1")
-        .bind(user.0)
-        .fetch_all(db)
-        .await?;
+    let hashes: Vec<String> =
+        sqlx::query_scalar("SELECT token_hash FROM sessions WHERE user_id = $1").bind(user.0).fetch_all(db).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(db).await?;
     Ok(hashes)
 }
@@ -123,9 +129,8 @@ pub async fn load(state: &AppState, token: &str) -> Result<Option<CurrentUser>, 
     let last_seen: i64 = row.try_get("last_seen_at")?;
     let active: i64 = row.try_get("active")?;
     let now = now_ms();
-    let expired = now - last_seen > state.auth.idle_timeout_ms
-        || now - created > state.auth.absolute_timeout_ms
-        || active == 0;
+    let expired =
+        now - last_seen > state.auth.idle_timeout_ms || now - created > state.auth.absolute_timeout_ms || active == 0;
     if expired {
         delete(db, &token_hash).await?;
         return Ok(None);
@@ -167,15 +172,14 @@ pub async fn load_person(db: &Db, user: UserId) -> Result<(Me, Viewer), AppError
             .into_iter()
             .map(UserId)
             .collect();
-    let teaches: Vec<(EstablishmentId, TeachingUnit)> = sqlx::query(
-        "SELECT establishment_id, class_id, group_id FROM assignments WHERE teacher_id = $1",
-    )
-    .bind(user.0)
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .filter_map(|r| unit_of(&r))
-    .collect();
+    let teaches: Vec<(EstablishmentId, TeachingUnit)> =
+        sqlx::query("SELECT establishment_id, class_id, group_id FROM assignments WHERE teacher_id = $1")
+            .bind(user.0)
+            .fetch_all(db)
+            .await?
+            .into_iter()
+            .filter_map(|r| unit_of(&r))
+            .collect();
     let enrolled_in: Vec<(EstablishmentId, TeachingUnit)> = sqlx::query(
         "SELECT c.establishment_id, c.id AS class_id, NULL AS group_id FROM class_students cs JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = $1
          UNION ALL
@@ -198,10 +202,7 @@ pub async fn load_person(db: &Db, user: UserId) -> Result<(Me, Viewer), AppError
     };
     let establishment = match viewer.establishments().first() {
         Some(id) => {
-            let e = sqlx::query("SELECT name, uai FROM establishments WHERE id = $1")
-                .bind(id.0)
-                .fetch_one(db)
-                .await?;
+            let e = sqlx::query("SELECT name, uai FROM establishments WHERE id = $1").bind(id.0).fetch_one(db).await?;
             Some(EstablishmentInfo { id: *id, name: e.try_get("name")?, uai: e.try_get("uai")? })
         }
         None => None,

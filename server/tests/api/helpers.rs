@@ -1,0 +1,188 @@
+//! `spawn_app()` starts Préau on 127.0.0.1 with the demo school on a database of its own;
+//! `TestApp` and `Session` are typed helpers over its HTTP API.
+
+use app::error::AppError;
+use app::server::{AppState, Db};
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::{Client, StatusCode, Url, header};
+use serde::de::DeserializeOwned;
+use server::config::Settings;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The demo accounts' password in tests.
+pub const PASSWORD: &str = "cartable-violet-2026";
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub state: AppState,
+}
+
+/// A browser-like client: its own cookie jar, sends Préau's Origin, follows no redirect.
+pub struct Session {
+    pub http: Client,
+    pub jar: Arc<Jar>,
+    pub base: String,
+}
+
+/// A fresh, empty database: a new PostgreSQL database when `DATABASE_URL` is a postgres URL,
+/// otherwise a new SQLite file under the system's temporary folder.
+async fn fresh_database_url() -> String {
+    let name = format!("preau_t_{}", &app::server::db::random_token().expect("randomness")[..16]).to_lowercase();
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            sqlx::any::install_default_drivers();
+            let admin = sqlx::AnyPool::connect(&url).await.expect("connecting to DATABASE_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("creating a test database");
+            admin.close().await;
+            let without_query = url.split('?').next().unwrap_or(&url);
+            let (server, _) = without_query.rsplit_once('/').expect("a database name in DATABASE_URL");
+            format!("{server}/{name}")
+        }
+        _ => {
+            let dir = std::env::temp_dir().join("preau-tests");
+            std::fs::create_dir_all(&dir).expect("creating the test folder");
+            format!("sqlite://{}/{name}.db", dir.display())
+        }
+    }
+}
+
+/// Starts Préau with the demo school seeded, on its own database and port.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Same, with extra environment-style settings (`("PREAU_SESSION_IDLE_MINUTES", "5")`).
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let mut vars: HashMap<String, String> = [
+        ("DATABASE_URL", fresh_database_url().await),
+        ("PREAU_DEMO", "1".into()),
+        ("PREAU_DEMO_PASSWORD", PASSWORD.into()),
+        ("PREAU_DB_MAX_CONNECTIONS", "5".into()),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (k, v) in extra {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    let settings = Settings::from_vars(&|name| vars.get(name).cloned()).expect("test settings");
+    let state = server::build_state(&settings).await.expect("building the state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
+    let addr = listener.local_addr().expect("local address");
+    let app = TestApp { base: format!("http://{addr}"), db: state.db.clone(), state: state.clone() };
+    tokio::spawn(server::serve(state, listener));
+    app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client with no session yet.
+    pub fn session(&self) -> Session {
+        let jar = Arc::new(Jar::default());
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::ORIGIN, self.base.parse().expect("origin header"));
+        let http = Client::builder()
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Session { http, jar, base: self.base.clone() }
+    }
+
+    /// A client logged in as `username` (a demo account, or one activated by the test).
+    pub async fn login_as(&self, username: &str) -> Session {
+        self.login_with(username, PASSWORD).await
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> Session {
+        let s = self.session();
+        let (status, result) = s.login(username, password).await;
+        assert!(status.is_success(), "login of {username}: {status} {result:?}");
+        s
+    }
+
+    /// The id of an account by username.
+    pub async fn user_id(&self, username: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_one(&self.db)
+            .await
+            .unwrap_or_else(|e| panic!("no user {username}: {e}"))
+    }
+
+    /// The id of a class or group by name within an establishment (by UAI).
+    pub async fn unit_id(&self, table: &str, uai: &str, name: &str) -> i64 {
+        sqlx::query_scalar(&format!(
+            "SELECT t.id FROM {table} t JOIN establishments e ON e.id = t.establishment_id WHERE e.uai = $1 AND t.name = $2"
+        ))
+        .bind(uai)
+        .bind(name)
+        .fetch_one(&self.db)
+        .await
+        .unwrap_or_else(|e| panic!("no {table} {name} in {uai}: {e}"))
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Activates an account with its code and a good password, and returns a logged-in session.
+    pub async fn activate(&self, username: &str, code: &str, password: &str) -> Session {
+        let s = self.session();
+        let (status, result) = s
+            .call::<()>(
+                "/api/activation",
+                &[("identifiant", username), ("code", code), ("mot_de_passe", password), ("confirmation", password)],
+            )
+            .await;
+        assert!(status.is_success(), "activation of {username}: {status} {result:?}");
+        s
+    }
+}
+
+impl Session {
+    pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Result<(), AppError>) {
+        self.call("/api/connexion", &[("identifiant", username), ("mot_de_passe", password)]).await
+    }
+
+    /// Calls a server function as the hydrated page does (form-encoded POST, JSON answer).
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Result<T, AppError>) {
+        let res = self.http.post(format!("{}{path}", self.base)).form(form).send().await.expect("request sent");
+        let status = res.status();
+        let body = res.text().await.expect("response body");
+        let parsed = if status.is_success() {
+            Ok(serde_json::from_str::<T>(&body).unwrap_or_else(|e| panic!("{path}: cannot read « {body} »: {e}")))
+        } else {
+            Err(serde_json::from_str::<AppError>(&body)
+                .unwrap_or_else(|e| panic!("{path}: {status}, cannot read « {body} »: {e}")))
+        };
+        (status, parsed)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.expect("request sent")
+    }
+
+    /// The `Cookie` header this client would send (for the WebSocket upgrade).
+    pub fn cookie_header(&self) -> Option<String> {
+        let url: Url = self.base.parse().expect("base url");
+        self.jar.cookies(&url).and_then(|v| v.to_str().ok().map(String::from))
+    }
+
+    pub async fn whoami(&self) -> Option<app::auth::Me> {
+        let (status, me) = self.call::<Option<app::auth::Me>>("/api/moi", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        me.expect("whoami answers")
+    }
+}

@@ -1,0 +1,10 @@
+//! Préau's integration tests: the real server on 127.0.0.1 (port 0) against a fresh database,
+//! SQLite by default or PostgreSQL when `DATABASE_URL` points at one.
+#![expect(clippy::expect_used, reason = "a failed step fails the test, with its message")]
+
+mod admin;
+mod auth;
+mod helpers;
+mod permissions;
+mod security;
+mod websocket;

@@ -1,0 +1,87 @@
+//! The `/ws` endpoint: Origin and session checked at the upgrade, closed when the session ends.
+
+use crate::helpers::{Session, TestApp, spawn_app};
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error, Message};
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(app: &TestApp, session: Option<&Session>, origin: &str) -> Result<Socket, Error> {
+    let mut req = app.url("/ws").replace("http://", "ws://").into_client_request()?;
+    req.headers_mut().insert("origin", origin.parse().expect("origin"));
+    if let Some(cookie) = session.and_then(Session::cookie_header) {
+        req.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
+    }
+    tokio_tungstenite::connect_async(req).await.map(|(socket, _)| socket)
+}
+
+async fn next_text(socket: &mut Socket) -> String {
+    match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+        Ok(Some(Ok(Message::Text(t)))) => t.to_string(),
+        other => panic!("expected a text message, got {other:?}"),
+    }
+}
+
+fn refused_with(result: Result<Socket, Error>, status: u16) {
+    match result {
+        Err(Error::Http(res)) => assert_eq!(res.status().as_u16(), status),
+        Err(e) => panic!("expected HTTP {status}, got {e}"),
+        Ok(_) => panic!("expected HTTP {status}, got an open socket"),
+    }
+}
+
+#[tokio::test]
+async fn the_upgrade_needs_our_origin_and_a_session() {
+    let app = spawn_app().await;
+    refused_with(connect(&app, None, &app.base).await, 401);
+    let s = app.login_as("demo.eleve").await;
+    refused_with(connect(&app, Some(&s), "https://evil.example").await, 403);
+
+    let mut socket = connect(&app, Some(&s), &app.base).await.expect("upgrade");
+    assert!(next_text(&mut socket).await.contains("Léo Garnier"));
+    socket.send(Message::Text("ping".into())).await.expect("sent");
+    assert_eq!(next_text(&mut socket).await, "pong");
+}
+
+#[tokio::test]
+async fn logging_out_closes_the_sessions_websockets() {
+    let app = spawn_app().await;
+    let s = app.login_as("demo.prof").await;
+    let other = app.login_as("demo.prof").await;
+    let mut socket = connect(&app, Some(&s), &app.base).await.expect("upgrade");
+    let mut unrelated = connect(&app, Some(&other), &app.base).await.expect("upgrade");
+    next_text(&mut socket).await;
+    next_text(&mut unrelated).await;
+
+    let (status, _) = s.call::<()>("/api/deconnexion", &[]).await;
+    assert!(status.is_success());
+    match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+        Ok(Some(Ok(Message::Close(Some(frame))))) => assert_eq!(u16::from(frame.code), server::ws::CLOSE_SESSION_ENDED),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    // The same person's other session (another device) stays open.
+    unrelated.send(Message::Text("ping".into())).await.expect("sent");
+    assert_eq!(next_text(&mut unrelated).await, "pong");
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_closes_the_connection() {
+    let app = spawn_app().await;
+    let s = app.login_as("demo.eleve").await;
+    let mut socket = connect(&app, Some(&s), &app.base).await.expect("upgrade");
+    next_text(&mut socket).await;
+    let big = "x".repeat(server::ws::MAX_MESSAGE_BYTES + 1);
+    let _ = socket.send(Message::Text(big.into())).await;
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return true,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert_eq!(closed, Ok(true));
+}
