@@ -98,6 +98,10 @@ impl Coefficient {
     pub fn value(self) -> f64 {
         f64::from(self.0) / 100.0
     }
+
+    pub fn hundredths(self) -> u32 {
+        self.0
+    }
 }
 
 /// What a grade cell holds: points, or a status.
@@ -141,6 +145,29 @@ impl Mark {
         Ok(Mark::Points(h))
     }
 
+    /// How a mark is stored: a status code, and the points in hundredths for a number.
+    pub fn to_db(self) -> (&'static str, Option<i64>) {
+        match self {
+            Mark::Points(h) => ("points", Some(i64::from(h))),
+            Mark::Absent => ("abs", None),
+            Mark::Exempted => ("disp", None),
+            Mark::NotGraded => ("nn", None),
+            Mark::NotReturned => ("nr", None),
+        }
+    }
+
+    /// The mark stored as `to_db` wrote it; `None` for anything else.
+    pub fn from_db(status: &str, points: Option<i64>) -> Option<Mark> {
+        Some(match (status, points) {
+            ("points", Some(h)) => Mark::Points(u32::try_from(h).ok()?),
+            ("abs", _) => Mark::Absent,
+            ("disp", _) => Mark::Exempted,
+            ("nn", _) => Mark::NotGraded,
+            ("nr", _) => Mark::NotReturned,
+            _ => return None,
+        })
+    }
+
     /// The mark as shown in a grid or a bulletin ("12,5", "Abs").
     pub fn display(self) -> String {
         match self {
@@ -161,6 +188,29 @@ pub enum Counting {
     Bonus,
     /// Shown, never counted.
     Excluded,
+}
+
+impl Counting {
+    pub fn code(self) -> &'static str {
+        match self {
+            Counting::Normal => "normal",
+            Counting::Bonus => "bonus",
+            Counting::Excluded => "hors_moyenne",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Counting> {
+        [Counting::Normal, Counting::Bonus, Counting::Excluded].into_iter().find(|c| c.code() == code)
+    }
+
+    /// How the choice reads in the evaluation form and the grade book.
+    pub fn label(self) -> &'static str {
+        match self {
+            Counting::Normal => "Compte dans la moyenne",
+            Counting::Bonus => "Bonus (seuls les points au-dessus de 10 comptent)",
+            Counting::Excluded => "Hors moyenne",
+        }
+    }
 }
 
 /// Whether `NR` counts as 0 (an establishment's choice).
@@ -353,6 +403,38 @@ pub fn general_average(subjects: &[(Coefficient, Option<f64>)]) -> Option<f64> {
     (weight > 0.0).then(|| sum / weight)
 }
 
+/// The general average in plain French, from (subject, coefficient, subject average).
+pub fn explain_general(subjects: &[(String, Coefficient, Option<f64>)]) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut sum, mut weight) = (0.0, 0.0);
+    for (name, c, avg) in subjects {
+        match avg {
+            Some(a) => {
+                sum += a * c.value();
+                weight += c.value();
+                out.push(format!(
+                    "{name} : {} × coefficient {} = {} points.",
+                    format_fr(*a),
+                    format_short(c.value()),
+                    format_short(a * c.value())
+                ));
+            }
+            None => out.push(format!("{name} : pas de moyenne, ne compte pas.")),
+        }
+    }
+    if weight > 0.0 {
+        out.push(format!(
+            "Moyenne générale = {} points ÷ {} (somme des coefficients) = {}.",
+            format_short(sum),
+            format_short(weight),
+            format_fr(sum / weight)
+        ));
+    } else {
+        out.push("Aucune matière n'a encore de moyenne : pas de moyenne générale.".into());
+    }
+    out
+}
+
 /// A class's average, lowest and highest among the students who have an average.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ClassStats {
@@ -520,6 +602,32 @@ mod tests {
         assert_eq!(text[2], "Oral : Abs — absent, ne compte pas.");
         assert!(text[3].starts_with("Exposé (bonus) : 16/20"), "{}", text[3]);
         assert_eq!(text[4], "Moyenne = (42 points + 6 point(s) de bonus) ÷ 3 (somme des coefficients) = 16,00.");
+    }
+
+    #[test]
+    fn marks_and_countings_survive_the_database() {
+        for m in [Mark::Points(0), Mark::Points(1250), Mark::Absent, Mark::Exempted, Mark::NotGraded, Mark::NotReturned]
+        {
+            let (status, points) = m.to_db();
+            assert_eq!(Mark::from_db(status, points), Some(m));
+        }
+        assert_eq!(Mark::from_db("points", None), None);
+        assert_eq!(Mark::from_db("??", Some(3)), None);
+        for c in [Counting::Normal, Counting::Bonus, Counting::Excluded] {
+            assert_eq!(Counting::from_code(c.code()), Some(c));
+        }
+    }
+
+    #[test]
+    fn the_general_average_is_explained_in_french() {
+        let lines = explain_general(&[
+            ("Français".into(), Coefficient::ONE, Some(12.0)),
+            ("Mathématiques".into(), Coefficient::from_hundredths(200).unwrap_or(Coefficient::ONE), Some(15.0)),
+            ("Latin".into(), Coefficient::ONE, None),
+        ]);
+        assert_eq!(lines[0], "Français : 12,00 × coefficient 1 = 12 points.");
+        assert_eq!(lines[2], "Latin : pas de moyenne, ne compte pas.");
+        assert_eq!(lines[3], "Moyenne générale = 42 points ÷ 3 (somme des coefficients) = 14,00.");
     }
 
     #[test]

@@ -44,6 +44,8 @@ id_type!(
     PeriodId,
     /// A teaching assignment: teacher × class or group × subject.
     AssignmentId,
+    /// An evaluation (devoir, contrôle) whose grades a teacher enters.
+    EvaluationId,
 );
 
 /// Where something is taught: a whole class or a group.
@@ -51,4 +53,38 @@ id_type!(
 pub enum TeachingUnit {
     Class(ClassId),
     Group(GroupId),
+}
+
+impl TeachingUnit {
+    /// The unit as a URL or form value: "c:12" for a class, "g:7" for a group.
+    pub fn key(self) -> String {
+        match self {
+            TeachingUnit::Class(c) => format!("c:{c}"),
+            TeachingUnit::Group(g) => format!("g:{g}"),
+        }
+    }
+
+    /// Reads what `key` wrote; `None` for anything else.
+    pub fn from_key(raw: &str) -> Option<TeachingUnit> {
+        match raw.trim().split_once(':')? {
+            ("c", id) => id.parse().ok().map(TeachingUnit::Class),
+            ("g", id) => id.parse().ok().map(TeachingUnit::Group),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_key_round_trips_and_refuses_anything_else() {
+        for u in [TeachingUnit::Class(ClassId(12)), TeachingUnit::Group(GroupId(7))] {
+            assert_eq!(TeachingUnit::from_key(&u.key()), Some(u));
+        }
+        for bad in ["", "c", "c:", "x:1", "c:abc", "12"] {
+            assert_eq!(TeachingUnit::from_key(bad), None, "{bad}");
+        }
+    }
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod grades;
 pub mod ids;
 pub mod import;
+pub mod paris;
 pub mod permissions;
 pub mod roles;
 pub mod throttle;

@@ -9,7 +9,7 @@
 //! - a teacher only the classes and groups they teach;
 //! - vie scolaire, direction and the administrator see their own establishment.
 
-use crate::{ClassId, EstablishmentId, GroupId, Role, TeachingUnit, UserId};
+use crate::{ClassId, EstablishmentId, GroupId, Role, SubjectId, TeachingUnit, UserId};
 use serde::{Deserialize, Serialize};
 
 /// One role held in one establishment.
@@ -28,8 +28,8 @@ pub struct Viewer {
     pub memberships: Vec<Membership>,
     /// Children linked to this person as their guardian.
     pub children: Vec<UserId>,
-    /// Classes and groups this person teaches, with the establishment they belong to.
-    pub teaches: Vec<(EstablishmentId, TeachingUnit)>,
+    /// What this person teaches: establishment × class or group × subject.
+    pub teaches: Vec<Service>,
     /// The class and groups this person belongs to as a student.
     pub enrolled_in: Vec<(EstablishmentId, TeachingUnit)>,
 }
@@ -41,6 +41,14 @@ pub struct StudentRef {
     pub establishment: EstablishmentId,
     pub class: Option<ClassId>,
     pub groups: Vec<GroupId>,
+}
+
+/// One teaching service: a subject taught to a class or a group, in one establishment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Service {
+    pub establishment: EstablishmentId,
+    pub unit: TeachingUnit,
+    pub subject: SubjectId,
 }
 
 /// A class or a group, as far as permissions are concerned.
@@ -79,7 +87,7 @@ impl Viewer {
 
     fn teaches_unit(&self, establishment: EstablishmentId, unit: TeachingUnit) -> bool {
         self.has_role(establishment, Role::Teacher)
-            && self.teaches.iter().any(|(e, u)| *e == establishment && *u == unit)
+            && self.teaches.iter().any(|s| s.establishment == establishment && s.unit == unit)
     }
 
     fn oversees(&self, establishment: EstablishmentId) -> bool {
@@ -113,6 +121,24 @@ pub fn can_view_unit(viewer: &Viewer, unit: &UnitRef) -> bool {
     viewer.oversees(est)
         || viewer.teaches_unit(est, unit.unit)
         || (viewer.has_role(est, Role::Student) && viewer.enrolled_in.iter().any(|(e, u)| *e == est && *u == unit.unit))
+}
+
+/// May `viewer` create evaluations and enter grades for this subject in this class or group?
+/// Only a teacher who teaches that subject there, today.
+pub fn can_grade(viewer: &Viewer, service: &Service) -> bool {
+    viewer.has_role(service.establishment, Role::Teacher) && viewer.teaches.contains(service)
+}
+
+/// May `viewer` read this student's grades, averages and the calculations behind them?
+/// The student, their guardians, direction and vie scolaire. Teachers read the grades of
+/// their own services in their grade book; the administrator (référent numérique) manages
+/// accounts, not school records.
+pub fn can_view_student_grades(viewer: &Viewer, student: &StudentRef) -> bool {
+    let est = student.establishment;
+    (viewer.user == student.id && viewer.has_role(est, Role::Student))
+        || (viewer.has_role(est, Role::Guardian) && viewer.children.contains(&student.id))
+        || viewer.has_role(est, Role::Direction)
+        || viewer.has_role(est, Role::SchoolLife)
 }
 
 /// May `viewer` create and edit classes, groups, subjects, assignments and accounts of this
@@ -163,10 +189,16 @@ mod tests {
                 v.enrolled_in = vec![(est, TeachingUnit::Class(CLASS))];
             }
             Role::Guardian => v.children = vec![STUDENT],
-            Role::Teacher => v.teaches = vec![(est, TeachingUnit::Class(CLASS))],
+            Role::Teacher => v.teaches = vec![service(est, TeachingUnit::Class(CLASS))],
             _ => {}
         }
         v
+    }
+
+    const SUBJECT: SubjectId = SubjectId(30);
+
+    fn service(establishment: EstablishmentId, unit: TeachingUnit) -> Service {
+        Service { establishment, unit, subject: SUBJECT }
     }
 
     fn student(est: EstablishmentId) -> StudentRef {
@@ -178,17 +210,18 @@ mod tests {
     }
 
     /// The whole matrix: role × resource kind × own/other establishment.
-    /// Columns: student record, class, administer, audit log, establishment overview.
+    /// Columns: student record, class, administer, audit log, establishment overview, the
+    /// student's grades, entering grades in the class.
     #[test]
     fn permission_matrix_matches_need_to_know() {
         #[rustfmt::skip]
-        let expected: [(Role, [bool; 5]); 6] = [
-            (Role::Student,    [true,  true,  false, false, false]),
-            (Role::Guardian,   [true,  false, false, false, false]),
-            (Role::Teacher,    [true,  true,  false, false, false]),
-            (Role::SchoolLife, [true,  true,  false, false, true ]),
-            (Role::Direction,  [true,  true,  false, true,  true ]),
-            (Role::Admin,      [true,  true,  true,  true,  true ]),
+        let expected: [(Role, [bool; 7]); 6] = [
+            (Role::Student,    [true,  true,  false, false, false, true,  false]),
+            (Role::Guardian,   [true,  false, false, false, false, true,  false]),
+            (Role::Teacher,    [true,  true,  false, false, false, false, true ]),
+            (Role::SchoolLife, [true,  true,  false, false, true,  true,  false]),
+            (Role::Direction,  [true,  true,  false, true,  true,  true,  false]),
+            (Role::Admin,      [true,  true,  true,  true,  true,  false, false]),
         ];
         for (role, row) in expected {
             for (viewer_est, resource_est, same) in [(OWN, OWN, true), (OTHER, OWN, false)] {
@@ -199,8 +232,10 @@ mod tests {
                     can_administer(&v, resource_est),
                     can_view_audit_log(&v, resource_est),
                     can_view_establishment(&v, resource_est),
+                    can_view_student_grades(&v, &student(resource_est)),
+                    can_grade(&v, &service(resource_est, TeachingUnit::Class(CLASS))),
                 ];
-                let want = if same { row } else { [false; 5] };
+                let want = if same { row } else { [false; 7] };
                 assert_eq!(got, want, "{role:?}, same establishment: {same}");
             }
         }
@@ -223,7 +258,7 @@ mod tests {
     #[test]
     fn a_teacher_sees_a_student_through_a_group_they_teach() {
         let mut v = viewer(Role::Teacher, OWN);
-        v.teaches = vec![(OWN, TeachingUnit::Group(GROUP))];
+        v.teaches = vec![service(OWN, TeachingUnit::Group(GROUP))];
         let mut s = student(OWN);
         assert!(!can_view_student(&v, &s));
         s.groups = vec![GROUP];
@@ -234,9 +269,24 @@ mod tests {
     fn a_teacher_link_recorded_in_another_establishment_grants_nothing() {
         // Teaching CLASS in OTHER must not open CLASS's twin id in OWN.
         let mut v = viewer(Role::Teacher, OWN);
-        v.teaches = vec![(OTHER, TeachingUnit::Class(CLASS))];
+        v.teaches = vec![service(OTHER, TeachingUnit::Class(CLASS))];
         assert!(!can_view_unit(&v, &class(OWN)));
         assert!(!can_view_student(&v, &student(OWN)));
+    }
+
+    #[test]
+    fn a_teacher_grades_only_the_subject_they_teach_in_that_unit() {
+        let v = viewer(Role::Teacher, OWN);
+        let other_subject = Service { subject: SubjectId(31), ..service(OWN, TeachingUnit::Class(CLASS)) };
+        assert!(!can_grade(&v, &other_subject));
+        assert!(!can_grade(&v, &service(OWN, TeachingUnit::Group(GROUP))));
+    }
+
+    #[test]
+    fn a_guardian_does_not_see_the_grades_of_a_child_not_linked_to_them() {
+        let mut v = viewer(Role::Guardian, OWN);
+        v.children = vec![UserId(999)];
+        assert!(!can_view_student_grades(&v, &student(OWN)));
     }
 
     #[test]
@@ -254,7 +304,7 @@ mod tests {
         (
             prop::collection::vec((2i64..6, any_role()), 0..6),
             prop::collection::vec(0i64..200, 0..4),
-            prop::collection::vec((2i64..6, 0i64..30), 0..4),
+            prop::collection::vec((2i64..6, 0i64..30, 0i64..5), 0..4),
         )
             .prop_map(move |(memberships, children, teaches)| Viewer {
                 user: UserId(7),
@@ -267,7 +317,11 @@ mod tests {
                 children: children.into_iter().map(UserId).collect(),
                 teaches: teaches
                     .into_iter()
-                    .map(|(e, c)| (EstablishmentId(e), TeachingUnit::Class(ClassId(c))))
+                    .map(|(e, c, subject)| Service {
+                        establishment: EstablishmentId(e),
+                        unit: TeachingUnit::Class(ClassId(c)),
+                        subject: SubjectId(subject),
+                    })
                     .collect(),
                 enrolled_in: vec![],
             })
@@ -293,6 +347,11 @@ mod tests {
             prop_assert!(!can_view_audit_log(&v, OWN));
             prop_assert!(!can_view_establishment(&v, OWN));
             prop_assert!(!is_member_of(&v, OWN));
+            prop_assert!(!can_view_student_grades(&v, &s));
+            for subject in 0..5 {
+                let service = Service { establishment: OWN, unit: u.unit, subject: SubjectId(subject) };
+                prop_assert!(!can_grade(&v, &service));
+            }
         }
 
         /// Gaining a role never takes an access away (permissions are monotonic).

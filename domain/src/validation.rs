@@ -209,32 +209,35 @@ impl PersonName {
     }
 }
 
+/// A name folded for usernames and for sorting the French way: lower case, accents and
+/// ligatures removed ("Léo" → "leo"), spaces and apostrophes as "-", anything else dropped.
+pub fn fold_accents(s: &str) -> String {
+    s.replace('œ', "oe")
+        .replace('æ', "ae")
+        .replace('Œ', "oe")
+        .replace('Æ', "ae")
+        .chars()
+        .filter_map(|c| {
+            let c = c.to_lowercase().next().unwrap_or(c);
+            let base = match c {
+                'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
+                'ç' => 'c',
+                'é' | 'è' | 'ê' | 'ë' => 'e',
+                'î' | 'ï' | 'í' => 'i',
+                'ô' | 'ö' | 'ó' => 'o',
+                'ù' | 'û' | 'ü' | 'ú' => 'u',
+                'ÿ' => 'y',
+                ' ' | '\'' | '’' => '-',
+                c => c,
+            };
+            (base.is_ascii_lowercase() || base.is_ascii_digit() || base == '-').then_some(base)
+        })
+        .collect()
+}
+
 /// Suggests a username from a person's names: "prenom.nom", accents removed, lower case.
 pub fn suggest_username(first: &PersonName, last: &PersonName) -> String {
-    fn fold(s: &str) -> String {
-        s.replace('œ', "oe")
-            .replace('æ', "ae")
-            .replace('Œ', "oe")
-            .replace('Æ', "ae")
-            .chars()
-            .filter_map(|c| {
-                let c = c.to_lowercase().next().unwrap_or(c);
-                let base = match c {
-                    'à' | 'â' | 'ä' | 'á' | 'ã' => 'a',
-                    'ç' => 'c',
-                    'é' | 'è' | 'ê' | 'ë' => 'e',
-                    'î' | 'ï' | 'í' => 'i',
-                    'ô' | 'ö' | 'ó' => 'o',
-                    'ù' | 'û' | 'ü' | 'ú' => 'u',
-                    'ÿ' => 'y',
-                    ' ' | '\'' | '’' => '-',
-                    c => c,
-                };
-                (base.is_ascii_lowercase() || base.is_ascii_digit() || base == '-').then_some(base)
-            })
-            .collect()
-    }
-    format!("{}.{}", fold(first.as_str()), fold(last.as_str()))
+    format!("{}.{}", fold_accents(first.as_str()), fold_accents(last.as_str()))
 }
 
 #[cfg(test)]
