@@ -8,6 +8,7 @@ pub mod classes;
 pub mod components;
 pub mod dashboard;
 pub mod error;
+pub mod grades;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -79,6 +80,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/import") view=admin::ImportPage/>
                     <Route path=path!("admin/lettres/:id") view=admin::LettersPage/>
                     <Route path=path!("journal") view=audit::AuditPage/>
+                    <Route path=path!("notes") view=grades::GradesPage/>
+                    <Route path=path!("carnet-de-notes") view=grades::GradeBooksPage/>
+                    <Route path=path!("carnet-de-notes/saisie") view=grades::GradeBookPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -124,6 +128,8 @@ fn Frame(me: Me) -> impl IntoView {
     // the establishment the person acts in.
     let admin = me.has(Role::Admin);
     let audit = me.has(Role::Admin) || me.has(Role::Direction);
+    let grades = me.has(Role::Student) || me.has(Role::Guardian);
+    let grade_books = me.has(Role::Teacher);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
     provide_context(me);
@@ -135,6 +141,8 @@ fn Frame(me: Me) -> impl IntoView {
             <nav aria-label="Navigation principale" class="mainnav">
                 <ul>
                     <li><a href="/">"Accueil"</a></li>
+                    {grades.then(|| view! { <li><a href="/notes">"Notes"</a></li> })}
+                    {grade_books.then(|| view! { <li><a href="/carnet-de-notes">"Carnet de notes"</a></li> })}
                     {admin.then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
                     {audit.then(|| view! { <li><a href="/journal">"Journal"</a></li> })}
                 </ul>

@@ -484,16 +484,10 @@ mod ssr {
         let (user, st, est) = admin().await?;
         let teacher: UserId = parse_id("enseignant", &enseignant, "un enseignant")?;
         let subject: SubjectId = parse_id("matiere", &matiere, "une matière")?;
-        let unit = match unite.trim().split_once(':') {
-            Some(("c", id)) => domain::TeachingUnit::Class(parse_id("unite", id, "une classe ou un groupe")?),
-            Some(("g", id)) => domain::TeachingUnit::Group(parse_id("unite", id, "une classe ou un groupe")?),
-            _ => {
-                return Err(AppError::Invalid {
-                    field: "unite".into(),
-                    reason: "Choisissez une classe ou un groupe dans la liste.".into(),
-                });
-            }
-        };
+        let unit = domain::TeachingUnit::from_key(&unite).ok_or_else(|| AppError::Invalid {
+            field: "unite".into(),
+            reason: "Choisissez une classe ou un groupe dans la liste.".into(),
+        })?;
         let mut tx = st.db.begin().await?;
         // Every id must belong to this establishment: an id from elsewhere is "not found".
         let ok = db::has_role(&mut tx, est, teacher, Role::Teacher).await?

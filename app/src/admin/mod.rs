@@ -55,8 +55,8 @@ pub fn AdminPage() -> impl IntoView {
             let class_options2 = class_options.clone();
             let class_options3 = class_options.clone();
             let teachers: Vec<_> = d.staff.iter().filter(|u| u.is_teacher).cloned().collect();
-            let units: Vec<(String, String)> = d.classes.iter().map(|c| (format!("c:{}", c.id), c.name.clone()))
-                .chain(d.groups.iter().map(|g| (format!("g:{}", g.id), format!("{} (groupe)", g.name))))
+            let units: Vec<(String, String)> = d.classes.iter().map(|c| (domain::TeachingUnit::Class(c.id).key(), c.name.clone()))
+                .chain(d.groups.iter().map(|g| (domain::TeachingUnit::Group(g.id).key(), format!("{} (groupe)", g.name))))
                 .collect();
             let subjects = d.subjects.clone();
             view! {

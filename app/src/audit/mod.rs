@@ -29,6 +29,7 @@ pub fn action_label(code: &str) -> &'static str {
         "activation_failed" => "Échec d'activation",
         "access_refused" => "Accès refusé",
         "admin" => "Administration",
+        "grade" => "Note modifiée",
         _ => "Autre",
     }
 }

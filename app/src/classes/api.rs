@@ -26,12 +26,15 @@ pub struct PersonLine {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudentPage {
+    pub id: UserId,
     pub name: String,
     pub username: String,
     pub class: Option<(ClassId, String)>,
     pub groups: Vec<String>,
     pub guardians: Vec<GuardianLine>,
     pub teachers: Vec<(String, String)>,
+    /// Whether the viewer may open this student's grades.
+    pub can_view_grades: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,7 +80,7 @@ mod ssr {
         let mut page = db::unit_page(&st.db, unit).await?;
         // Staff and the unit's teachers open profiles; classmates see names only.
         page.can_open_students = can_view_establishment(&user.viewer, establishment)
-            || user.viewer.teaches.iter().any(|(e, u)| *e == establishment && *u == unit);
+            || user.viewer.teaches.iter().any(|s| s.establishment == establishment && s.unit == unit);
         Ok(page)
     }
 
@@ -91,6 +94,8 @@ mod ssr {
             audit::refused(&st.db, &user, &format!("élève {id}")).await;
             return Err(AppError::Forbidden);
         }
-        Ok(db::student_page(&st.db, &student).await?)
+        let mut page = db::student_page(&st.db, &student).await?;
+        page.can_view_grades = domain::permissions::can_view_student_grades(&user.viewer, &student);
+        Ok(page)
     }
 }

@@ -141,11 +141,13 @@ pub async fn student_page(db: &Db, s: &StudentRef) -> Result<StudentPage, sqlx::
         .await?,
     )?;
     Ok(StudentPage {
+        id: s.id,
         name: format!("{} {}", u.try_get::<String, _>("first_name")?, u.try_get::<String, _>("last_name")?),
         username: u.try_get("username")?,
         class,
         groups,
         guardians,
         teachers,
+        can_view_grades: false,
     })
 }

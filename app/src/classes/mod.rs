@@ -110,6 +110,7 @@ fn StudentView(p: StudentPage) -> impl IntoView {
                 {(!p.groups.is_empty()).then(|| format!(" · {}", p.groups.join(", ")))}
                 " · identifiant " {p.username.clone()}
             </p>
+            {p.can_view_grades.then(|| view! { <p><a href=format!("/notes?eleve={}", p.id)>"Notes et moyennes"</a></p> })}
         </header>
         <div class="two-col">
             <section class="panel" aria-labelledby="responsables">

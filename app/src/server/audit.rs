@@ -14,6 +14,7 @@ pub mod action {
     pub const ACTIVATION_FAILED: &str = "activation_failed";
     pub const ACCESS_REFUSED: &str = "access_refused";
     pub const ADMIN: &str = "admin";
+    pub const GRADE: &str = "grade";
 }
 
 /// One entry to record.

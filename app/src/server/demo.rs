@@ -187,6 +187,7 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
     .bind("2027-07-04")
     .execute(&mut *s.tx)
     .await?;
+    let mut period_ids = Vec::new();
     for (pos, (label, from, to)) in [
         ("Trimestre 1", "2026-09-01", "2026-11-30"),
         ("Trimestre 2", "2026-12-01", "2027-03-07"),
@@ -195,8 +196,10 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
     .into_iter()
     .enumerate()
     {
+        let id = new_id();
+        period_ids.push(id);
         sqlx::query("INSERT INTO periods (id, school_year_id, label, position, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(new_id())
+            .bind(id)
             .bind(year)
             .bind(label)
             .bind(pos as i64 + 1)
@@ -238,6 +241,7 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
         let hash = (i == 0).then_some(password_hash);
         teacher_ids.push(s.user(username, first, last, hash, &[Role::Teacher]).await?);
     }
+    let mut services = Vec::new();
     for (t, teacher) in teacher_ids.iter().enumerate() {
         for (c, class) in class_ids.iter().enumerate() {
             let teacher = if t == 0 && c == 0 { teacher_ids[TEACHERS.len() - 1] } else { *teacher };
@@ -246,6 +250,7 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
                 &[new_id(), est, teacher, subject_ids[t], *class],
             )
             .await?;
+            services.push((teacher, t, subject_ids[t], c, *class));
         }
     }
 
@@ -328,12 +333,79 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
     )
     .await?;
 
+    seed_grades(&mut s, period_ids[0], &services, &students).await?;
+
     s.user("demo.viesco", "Nathalie", "Berger", Some(password_hash), &[Role::SchoolLife]).await?;
     s.user("demo.direction", "François", "Lambert", Some(password_hash), &[Role::Direction]).await?;
     s.user("demo.admin", "Isabelle", "Kieffer", Some(password_hash), &[Role::Admin]).await?;
 
     s.tx.commit().await?;
     Ok(true)
+}
+
+/// First-trimester grades: three evaluations per subject and class, published, with a few
+/// statuses, so every demo account has averages to open and explain.
+async fn seed_grades(
+    s: &mut Seeder<'_>,
+    period: i64,
+    services: &[(i64, usize, i64, usize, i64)],
+    students: &[(i64, usize, String)],
+) -> anyhow::Result<()> {
+    const EVALUATIONS: [(&str, &str, i64, i64); 3] = [
+        ("Évaluation de rentrée", "2026-09-22", 20, 100),
+        ("Devoir maison", "2026-10-09", 10, 50),
+        ("Contrôle de mi-trimestre", "2026-11-06", 20, 200),
+    ];
+    for (teacher, t, subject, c, class) in services {
+        for (k, (title, date, scale, coefficient)) in EVALUATIONS.iter().enumerate() {
+            let evaluation = new_id();
+            sqlx::query(
+                "INSERT INTO evaluations (id, establishment_id, period_id, subject_id, class_id, group_id, title, held_on, scale,
+                     coefficient_hundredths, counting, publish_at, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, 'normal', $10, $11, $12)",
+            )
+            .bind(evaluation)
+            .bind(s.est)
+            .bind(period)
+            .bind(*subject)
+            .bind(*class)
+            .bind(*title)
+            .bind(*date)
+            .bind(*scale)
+            .bind(*coefficient)
+            .bind(s.now)
+            .bind(*teacher)
+            .bind(s.now)
+            .execute(&mut *s.tx)
+            .await?;
+            for (n, (student, _, _)) in students.iter().enumerate().filter(|(_, (_, sc, _))| sc == c) {
+                let seed = n * 7 + t * 13 + k * 29;
+                let (status, points) = match seed % 31 {
+                    0 => ("abs", None),
+                    1 if k == 1 => ("nr", None),
+                    _ => {
+                        // Between 35 % and 100 % of the scale, in halves on /20 and quarters on /10.
+                        let share = 35 + (seed * 37) % 66;
+                        let step = if *scale == 20 { 50 } else { 25 };
+                        let hundredths = (*scale * 100 * share as i64 / 100) / step * step;
+                        ("points", Some(hundredths))
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO grades (evaluation_id, student_id, status, points, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(evaluation)
+                .bind(*student)
+                .bind(status)
+                .bind(points)
+                .bind(*teacher)
+                .bind(s.now)
+                .execute(&mut *s.tx)
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn link(s: &mut Seeder<'_>, guardian: i64, student: i64, relationship: &str, legal: bool) -> anyhow::Result<()> {

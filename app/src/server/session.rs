@@ -6,7 +6,7 @@ use super::db::{Db, now_ms, random_token, sha256_hex};
 use super::{AppState, AuthConfig};
 use crate::auth::{EstablishmentInfo, Me};
 use crate::error::AppError;
-use domain::{ClassId, EstablishmentId, GroupId, Membership, Role, TeachingUnit, UserId, Viewer};
+use domain::{ClassId, EstablishmentId, GroupId, Membership, Role, Service, SubjectId, TeachingUnit, UserId, Viewer};
 use sqlx::Row;
 use std::sync::Arc;
 
@@ -172,13 +172,16 @@ pub async fn load_person(db: &Db, user: UserId) -> Result<(Me, Viewer), AppError
             .into_iter()
             .map(UserId)
             .collect();
-    let teaches: Vec<(EstablishmentId, TeachingUnit)> =
-        sqlx::query("SELECT establishment_id, class_id, group_id FROM assignments WHERE teacher_id = $1")
+    let teaches: Vec<Service> =
+        sqlx::query("SELECT establishment_id, class_id, group_id, subject_id FROM assignments WHERE teacher_id = $1")
             .bind(user.0)
             .fetch_all(db)
             .await?
             .into_iter()
-            .filter_map(|r| unit_of(&r))
+            .filter_map(|r| {
+                let (establishment, unit) = unit_of(&r)?;
+                Some(Service { establishment, unit, subject: SubjectId(r.try_get("subject_id").ok()?) })
+            })
             .collect();
     let enrolled_in: Vec<(EstablishmentId, TeachingUnit)> = sqlx::query(
         "SELECT c.establishment_id, c.id AS class_id, NULL AS group_id FROM class_students cs JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = $1

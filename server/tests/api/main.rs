@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod grades;
 mod helpers;
 mod permissions;
 mod security;
