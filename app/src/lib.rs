@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod bulletins;
 pub mod classes;
 pub mod components;
 pub mod dashboard;
@@ -83,6 +84,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("notes") view=grades::GradesPage/>
                     <Route path=path!("carnet-de-notes") view=grades::GradeBooksPage/>
                     <Route path=path!("carnet-de-notes/saisie") view=grades::GradeBookPage/>
+                    <Route path=path!("carnet-de-notes/appreciations") view=bulletins::AppreciationsPage/>
+                    <Route path=path!("bulletin") view=bulletins::BulletinPage/>
+                    <Route path=path!("bulletins") view=bulletins::PeriodsPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -130,6 +134,7 @@ fn Frame(me: Me) -> impl IntoView {
     let audit = me.has(Role::Admin) || me.has(Role::Direction);
     let grades = me.has(Role::Student) || me.has(Role::Guardian);
     let grade_books = me.has(Role::Teacher);
+    let periods = me.has(Role::Direction);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
     provide_context(me);
@@ -142,6 +147,8 @@ fn Frame(me: Me) -> impl IntoView {
                 <ul>
                     <li><a href="/">"Accueil"</a></li>
                     {grades.then(|| view! { <li><a href="/notes">"Notes"</a></li> })}
+                    {grades.then(|| view! { <li><a href="/bulletin">"Bulletins"</a></li> })}
+                    {periods.then(|| view! { <li><a href="/bulletins">"Bulletins"</a></li> })}
                     {grade_books.then(|| view! { <li><a href="/carnet-de-notes">"Carnet de notes"</a></li> })}
                     {admin.then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
                     {audit.then(|| view! { <li><a href="/journal">"Journal"</a></li> })}

@@ -32,6 +32,8 @@ pub struct Viewer {
     pub teaches: Vec<Service>,
     /// The class and groups this person belongs to as a student.
     pub enrolled_in: Vec<(EstablishmentId, TeachingUnit)>,
+    /// Classes this person is the professeur principal of.
+    pub heads: Vec<(EstablishmentId, ClassId)>,
 }
 
 /// A student, as far as permissions are concerned.
@@ -141,6 +143,35 @@ pub fn can_view_student_grades(viewer: &Viewer, student: &StudentRef) -> bool {
         || viewer.has_role(est, Role::SchoolLife)
 }
 
+/// May `viewer` write the general appréciation (the class council's) on the bulletins of this
+/// class? Its professeur principal, and direction.
+pub fn can_write_general_appreciation(viewer: &Viewer, establishment: EstablishmentId, class: ClassId) -> bool {
+    viewer.has_role(establishment, Role::Direction)
+        || (viewer.has_role(establishment, Role::Teacher) && viewer.heads.contains(&(establishment, class)))
+}
+
+/// May `viewer` close a period (freezing its grades) and publish its bulletins? Direction.
+pub fn can_close_period(viewer: &Viewer, establishment: EstablishmentId) -> bool {
+    viewer.has_role(establishment, Role::Direction)
+}
+
+/// May `viewer` read this student's bulletin? `published`: its period is closed and the
+/// bulletin issued. Before that only staff preparing the class council read it (direction, vie
+/// scolaire, the class's teachers and professeur principal); once published, the student and
+/// their guardians too.
+pub fn can_view_bulletin(viewer: &Viewer, student: &StudentRef, published: bool) -> bool {
+    let est = student.establishment;
+    let staff = viewer.has_role(est, Role::Direction)
+        || viewer.has_role(est, Role::SchoolLife)
+        || student.class.is_some_and(|c| {
+            viewer.teaches_unit(est, TeachingUnit::Class(c))
+                || (viewer.has_role(est, Role::Teacher) && viewer.heads.contains(&(est, c)))
+        });
+    let family = (viewer.user == student.id && viewer.has_role(est, Role::Student))
+        || (viewer.has_role(est, Role::Guardian) && viewer.children.contains(&student.id));
+    staff || (published && family)
+}
+
 /// May `viewer` create and edit classes, groups, subjects, assignments and accounts of this
 /// establishment, and import CSV files into it?
 pub fn can_administer(viewer: &Viewer, establishment: EstablishmentId) -> bool {
@@ -211,17 +242,19 @@ mod tests {
 
     /// The whole matrix: role × resource kind × own/other establishment.
     /// Columns: student record, class, administer, audit log, establishment overview, the
-    /// student's grades, entering grades in the class.
+    /// student's grades, entering grades in the class, the bulletin before and after
+    /// publication, closing a period, the general appréciation (the teacher here is not the
+    /// class's professeur principal).
     #[test]
     fn permission_matrix_matches_need_to_know() {
         #[rustfmt::skip]
-        let expected: [(Role, [bool; 7]); 6] = [
-            (Role::Student,    [true,  true,  false, false, false, true,  false]),
-            (Role::Guardian,   [true,  false, false, false, false, true,  false]),
-            (Role::Teacher,    [true,  true,  false, false, false, false, true ]),
-            (Role::SchoolLife, [true,  true,  false, false, true,  true,  false]),
-            (Role::Direction,  [true,  true,  false, true,  true,  true,  false]),
-            (Role::Admin,      [true,  true,  true,  true,  true,  false, false]),
+        let expected: [(Role, [bool; 11]); 6] = [
+            (Role::Student,    [true,  true,  false, false, false, true,  false, false, true,  false, false]),
+            (Role::Guardian,   [true,  false, false, false, false, true,  false, false, true,  false, false]),
+            (Role::Teacher,    [true,  true,  false, false, false, false, true,  true,  true,  false, false]),
+            (Role::SchoolLife, [true,  true,  false, false, true,  true,  false, true,  true,  false, false]),
+            (Role::Direction,  [true,  true,  false, true,  true,  true,  false, true,  true,  true,  true ]),
+            (Role::Admin,      [true,  true,  true,  true,  true,  false, false, false, false, false, false]),
         ];
         for (role, row) in expected {
             for (viewer_est, resource_est, same) in [(OWN, OWN, true), (OTHER, OWN, false)] {
@@ -234,8 +267,12 @@ mod tests {
                     can_view_establishment(&v, resource_est),
                     can_view_student_grades(&v, &student(resource_est)),
                     can_grade(&v, &service(resource_est, TeachingUnit::Class(CLASS))),
+                    can_view_bulletin(&v, &student(resource_est), false),
+                    can_view_bulletin(&v, &student(resource_est), true),
+                    can_close_period(&v, resource_est),
+                    can_write_general_appreciation(&v, resource_est, CLASS),
                 ];
-                let want = if same { row } else { [false; 7] };
+                let want = if same { row } else { [false; 11] };
                 assert_eq!(got, want, "{role:?}, same establishment: {same}");
             }
         }
@@ -290,6 +327,26 @@ mod tests {
     }
 
     #[test]
+    fn only_the_professeur_principal_among_teachers_writes_the_general_appreciation() {
+        let mut v = viewer(Role::Teacher, OWN);
+        assert!(!can_write_general_appreciation(&v, OWN, CLASS));
+        v.heads = vec![(OTHER, CLASS)];
+        assert!(!can_write_general_appreciation(&v, OWN, CLASS));
+        v.heads = vec![(OWN, CLASS)];
+        assert!(can_write_general_appreciation(&v, OWN, CLASS));
+        assert!(!can_write_general_appreciation(&v, OWN, ClassId(11)));
+    }
+
+    #[test]
+    fn a_family_reads_a_bulletin_only_once_published_and_only_their_child() {
+        let mut v = viewer(Role::Guardian, OWN);
+        assert!(!can_view_bulletin(&v, &student(OWN), false));
+        assert!(can_view_bulletin(&v, &student(OWN), true));
+        v.children = vec![UserId(999)];
+        assert!(!can_view_bulletin(&v, &student(OWN), true));
+    }
+
+    #[test]
     fn a_region_admin_administers_every_establishment_but_reads_no_school_record() {
         let v = Viewer { region_admin: true, ..Viewer::default() };
         assert!(can_administer(&v, OWN) && can_administer(&v, OTHER));
@@ -305,8 +362,9 @@ mod tests {
             prop::collection::vec((2i64..6, any_role()), 0..6),
             prop::collection::vec(0i64..200, 0..4),
             prop::collection::vec((2i64..6, 0i64..30, 0i64..5), 0..4),
+            prop::collection::vec((2i64..6, 0i64..30), 0..3),
         )
-            .prop_map(move |(memberships, children, teaches)| Viewer {
+            .prop_map(move |(memberships, children, teaches, classes)| Viewer {
                 user: UserId(7),
                 region_admin: false,
                 memberships: memberships
@@ -324,6 +382,7 @@ mod tests {
                     })
                     .collect(),
                 enrolled_in: vec![],
+                heads: classes.into_iter().map(|(e, c)| (EstablishmentId(e), ClassId(c))).collect(),
             })
     }
 
@@ -348,6 +407,9 @@ mod tests {
             prop_assert!(!can_view_establishment(&v, OWN));
             prop_assert!(!is_member_of(&v, OWN));
             prop_assert!(!can_view_student_grades(&v, &s));
+            prop_assert!(!can_view_bulletin(&v, &s, true));
+            prop_assert!(!can_close_period(&v, OWN));
+            prop_assert!(!can_write_general_appreciation(&v, OWN, ClassId(class_id)));
             for subject in 0..5 {
                 let service = Service { establishment: OWN, unit: u.unit, subject: SubjectId(subject) };
                 prop_assert!(!can_grade(&v, &service));

@@ -30,6 +30,9 @@ pub fn action_label(code: &str) -> &'static str {
         "access_refused" => "Accès refusé",
         "admin" => "Administration",
         "grade" => "Note modifiée",
+        "appreciation" => "Appréciations",
+        "period_closed" => "Période clôturée",
+        "period_reopened" => "Période rouverte",
         _ => "Autre",
     }
 }

@@ -35,6 +35,8 @@ pub struct StudentPage {
     pub teachers: Vec<(String, String)>,
     /// Whether the viewer may open this student's grades.
     pub can_view_grades: bool,
+    /// May the viewer open the student's bulletins (staff: before publication too)?
+    pub can_view_bulletin: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +98,7 @@ mod ssr {
         }
         let mut page = db::student_page(&st.db, &student).await?;
         page.can_view_grades = domain::permissions::can_view_student_grades(&user.viewer, &student);
+        page.can_view_bulletin = domain::permissions::can_view_bulletin(&user.viewer, &student, true);
         Ok(page)
     }
 }

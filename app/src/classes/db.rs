@@ -149,5 +149,6 @@ pub async fn student_page(db: &Db, s: &StudentRef) -> Result<StudentPage, sqlx::
         guardians,
         teachers,
         can_view_grades: false,
+        can_view_bulletin: false,
     })
 }

@@ -111,6 +111,7 @@ fn StudentView(p: StudentPage) -> impl IntoView {
                 " · identifiant " {p.username.clone()}
             </p>
             {p.can_view_grades.then(|| view! { <p><a href=format!("/notes?eleve={}", p.id)>"Notes et moyennes"</a></p> })}
+            {p.can_view_bulletin.then(|| view! { <p><a href=format!("/bulletin?eleve={}", p.id)>"Bulletins"</a></p> })}
         </header>
         <div class="two-col">
             <section class="panel" aria-labelledby="responsables">

@@ -22,6 +22,8 @@ pub struct PeriodChoice {
     pub label: String,
     pub starts_on: String,
     pub ends_on: String,
+    /// Closed by direction: grades frozen, bulletins published.
+    pub closed: bool,
 }
 
 /// One subject a teacher teaches to one class or group.

@@ -92,7 +92,7 @@ fn mark_of(r: &sqlx::any::AnyRow) -> Result<Mark, AppError> {
 
 pub async fn periods(db: &Db, est: EstablishmentId) -> Result<Vec<PeriodChoice>, sqlx::Error> {
     sqlx::query(
-        "SELECT p.id, p.label, p.starts_on, p.ends_on FROM periods p JOIN school_years y ON y.id = p.school_year_id
+        "SELECT p.id, p.label, p.starts_on, p.ends_on, p.closed_at FROM periods p JOIN school_years y ON y.id = p.school_year_id
          WHERE y.establishment_id = $1 ORDER BY p.starts_on",
     )
     .bind(est.0)
@@ -105,6 +105,7 @@ pub async fn periods(db: &Db, est: EstablishmentId) -> Result<Vec<PeriodChoice>,
             label: r.try_get("label")?,
             starts_on: r.try_get("starts_on")?,
             ends_on: r.try_get("ends_on")?,
+            closed: r.try_get::<Option<i64>, _>("closed_at")?.is_some(),
         })
     })
     .collect()
@@ -130,11 +131,27 @@ pub async fn publication_hour(db: &Db, est: EstablishmentId) -> Result<Option<u3
 }
 
 pub async fn not_returned_policy(db: &Db, est: EstablishmentId) -> Result<NotReturnedPolicy, sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    not_returned_policy_on(&mut conn, est).await
+}
+
+/// The same, on a given connection (a transaction's).
+pub async fn not_returned_policy_on(
+    conn: &mut sqlx::AnyConnection,
+    est: EstablishmentId,
+) -> Result<NotReturnedPolicy, sqlx::Error> {
     let zero: i64 = sqlx::query_scalar("SELECT not_returned_counts_zero FROM establishments WHERE id = $1")
         .bind(est.0)
-        .fetch_one(db)
+        .fetch_one(conn)
         .await?;
     Ok(if zero != 0 { NotReturnedPolicy::CountsAsZero } else { NotReturnedPolicy::NotCounted })
+}
+
+/// A class's or group's name.
+pub async fn unit_name(db: &Db, unit: TeachingUnit) -> Result<Option<String>, sqlx::Error> {
+    let (column, id) = unit_column(unit);
+    let table = if column == "class_id" { "classes" } else { "student_groups" };
+    sqlx::query_scalar(&format!("SELECT name FROM {table} WHERE id = $1")).bind(id).fetch_optional(db).await
 }
 
 pub async fn services(
@@ -280,10 +297,7 @@ pub async fn grade_book(
     period: PeriodChoice,
     now: i64,
 ) -> Result<GradeBook, AppError> {
-    let (column, id) = unit_column(service.unit);
-    let table = if column == "class_id" { "classes" } else { "student_groups" };
-    let unit_name: String =
-        sqlx::query_scalar(&format!("SELECT name FROM {table} WHERE id = $1")).bind(id).fetch_one(db).await?;
+    let unit_name = unit_name(db, service.unit).await?.ok_or(AppError::NotFound)?;
     let subject_name: String = sqlx::query_scalar("SELECT name FROM subjects WHERE id = $1 AND establishment_id = $2")
         .bind(service.subject.0)
         .bind(service.establishment.0)
@@ -353,6 +367,31 @@ fn column_of(e: &EvaluationRow, now: i64) -> EvaluationColumn {
     }
 }
 
+/// Refuses a write to a closed period's grades or appréciations, and otherwise holds the
+/// period's row until the caller's transaction ends: closing the period (which takes the same
+/// row) then waits for writes in flight, and a write arriving during the closing waits for it
+/// and is refused, so an issued bulletin never misses a saved grade. Writes of one period are
+/// serialised by this lock; they are short (one mark or one column).
+pub async fn lock_open_period(tx: &mut sqlx::Transaction<'_, sqlx::Any>, period: PeriodId) -> Result<(), AppError> {
+    let open = sqlx::query("UPDATE periods SET closed_at = closed_at WHERE id = $1 AND closed_at IS NULL")
+        .bind(period.0)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if open == 0 {
+        let label: Option<String> = sqlx::query_scalar("SELECT label FROM periods WHERE id = $1")
+            .bind(period.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+        return Err(AppError::Conflict(format!(
+            "La période « {} » est close : ses notes et appréciations ne peuvent plus être modifiées. \
+             La direction peut la rouvrir si une correction est nécessaire.",
+            label.unwrap_or_default()
+        )));
+    }
+    Ok(())
+}
+
 /// Records a new evaluation, refusing one more than `max` in its grade book.
 pub async fn create_evaluation(
     db: &Db,
@@ -363,6 +402,7 @@ pub async fn create_evaluation(
 ) -> Result<(), AppError> {
     let (column, id) = unit_column(row.service.unit);
     let mut tx = db.begin().await?;
+    lock_open_period(&mut tx, row.period).await?;
     let count: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM evaluations WHERE {column} = $1 AND subject_id = $2 AND period_id = $3"
     ))
@@ -427,6 +467,7 @@ pub async fn write_mark(
     actor: UserId,
     now: i64,
 ) -> Result<bool, AppError> {
+    lock_open_period(tx, evaluation.period).await?;
     let old = sqlx::query("SELECT status, points FROM grades WHERE evaluation_id = $1 AND student_id = $2")
         .bind(evaluation.id.0)
         .bind(student.0)
@@ -750,19 +791,21 @@ pub struct PeriodAverages {
     pub class_general: HashMap<ClassId, ClassStats>,
 }
 
-/// Computes every student's subject and general averages for a period, and the class
-/// statistics, in four queries. A student's marks all count, whichever class or group they
+/// Computes every student's subject and general averages for a period (of one class, or of
+/// the whole establishment), and the class statistics, in four queries on one connection (a
+/// transaction's, when closing a period). A student's marks all count, whichever class or group they
 /// were given in (a student who changed class keeps them).
 pub async fn period_averages(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     est: EstablishmentId,
     period: PeriodId,
     policy: NotReturnedPolicy,
+    class: Option<ClassId>,
 ) -> Result<PeriodAverages, AppError> {
     let coefficients: HashMap<i64, Coefficient> =
         sqlx::query("SELECT id, coefficient_hundredths FROM subjects WHERE establishment_id = $1")
             .bind(est.0)
-            .fetch_all(db)
+            .fetch_all(&mut *conn)
             .await?
             .into_iter()
             .map(|r| {
@@ -774,22 +817,33 @@ pub async fn period_averages(
                 Ok((r.try_get("id")?, c))
             })
             .collect::<Result<_, sqlx::Error>>()?;
-    let students: Vec<(UserId, ClassId)> = sqlx::query(
-        "SELECT cs.student_id, cs.class_id FROM class_students cs JOIN classes c ON c.id = cs.class_id
-         WHERE c.establishment_id = $1 ORDER BY cs.class_id, cs.student_id",
-    )
-    .bind(est.0)
-    .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| Ok((UserId(r.try_get("student_id")?), ClassId(r.try_get("class_id")?))))
-    .collect::<Result<_, sqlx::Error>>()?;
+    // One class (a provisional bulletin) or the whole establishment (closing a period).
+    let students_sql = match class {
+        Some(_) => {
+            "SELECT cs.student_id, cs.class_id FROM class_students cs JOIN classes c ON c.id = cs.class_id
+                    WHERE c.establishment_id = $1 AND cs.class_id = $2 ORDER BY cs.student_id"
+        }
+        None => {
+            "SELECT cs.student_id, cs.class_id FROM class_students cs JOIN classes c ON c.id = cs.class_id
+                 WHERE c.establishment_id = $1 ORDER BY cs.class_id, cs.student_id"
+        }
+    };
+    let mut students_query = sqlx::query(students_sql).bind(est.0);
+    if let Some(c) = class {
+        students_query = students_query.bind(c.0);
+    }
+    let students: Vec<(UserId, ClassId)> = students_query
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|r| Ok((UserId(r.try_get("student_id")?), ClassId(r.try_get("class_id")?))))
+        .collect::<Result<_, sqlx::Error>>()?;
     let evaluations: Vec<EvaluationRow> = sqlx::query(&format!(
         "SELECT {EVALUATION_COLUMNS} FROM evaluations e WHERE e.establishment_id = $1 AND e.period_id = $2"
     ))
     .bind(est.0)
     .bind(period.0)
-    .fetch_all(db)
+    .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(evaluation_row)
@@ -798,14 +852,16 @@ pub async fn period_averages(
     let domain_evaluations: Vec<Evaluation> =
         evaluations.iter().map(|e| Evaluation { title: String::new(), ..e.as_domain() }).collect();
     let index: HashMap<EvaluationId, usize> = evaluations.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
-    let rows = sqlx::query(
+    let rows_sql = format!(
         "SELECT g.evaluation_id, g.student_id, g.status, g.points FROM grades g JOIN evaluations e ON e.id = g.evaluation_id
-         WHERE e.establishment_id = $1 AND e.period_id = $2",
-    )
-    .bind(est.0)
-    .bind(period.0)
-    .fetch_all(db)
-    .await?;
+         WHERE e.establishment_id = $1 AND e.period_id = $2{}",
+        if class.is_some() { " AND g.student_id IN (SELECT student_id FROM class_students WHERE class_id = $3)" } else { "" }
+    );
+    let mut rows_query = sqlx::query(&rows_sql).bind(est.0).bind(period.0);
+    if let Some(c) = class {
+        rows_query = rows_query.bind(c.0);
+    }
+    let rows = rows_query.fetch_all(&mut *conn).await?;
     let mut marks: HashMap<UserId, Vec<(usize, Mark)>> = HashMap::with_capacity(students.len());
     for r in &rows {
         let Some(i) = index.get(&EvaluationId(r.try_get("evaluation_id")?)) else { continue };

@@ -142,13 +142,32 @@ fn SubjectCard(s: SubjectGrades) -> impl IntoView {
 #[component]
 pub fn GradeBooksPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| load_services());
+    let heads = Resource::new(|| (), |_| crate::bulletins::api::load_head_classes());
     view! {
         <header class="page-head">
             <h1>"Carnet de notes"</h1>
             <p class="muted">"Choisissez une classe ou un groupe pour saisir les notes de la période en cours."</p>
         </header>
         <Async resource=data ok=service_list/>
+        <Async resource=heads ok=head_classes/>
     }
+}
+
+/// Links to the general appréciations of the classes the teacher is professeur principal of.
+fn head_classes(classes: Vec<crate::bulletins::api::HeadClass>) -> impl IntoView {
+    (!classes.is_empty()).then(|| {
+        view! {
+            <section class="panel" aria-labelledby="principal">
+                <h2 id="principal">"Professeur principal"</h2>
+                <ul>
+                    {classes.into_iter().map(|c| view! {
+                        <li><a href=format!("/carnet-de-notes/appreciations?unite=c:{}&matiere=0", c.id)>
+                            "Appréciations générales — " {c.name}</a></li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }
 
 fn service_list(services: Vec<ServiceLine>) -> AnyView {
@@ -164,6 +183,8 @@ fn service_list(services: Vec<ServiceLine>) -> AnyView {
                         {s.unit_name.clone()} " — " {s.subject_name.clone()}
                     </a>
                     <p class="muted small">{s.students} " élèves · " {s.evaluations} " évaluation(s) cette période"</p>
+                    <p class="small"><a href=format!("/carnet-de-notes/appreciations?unite={}&matiere={}", s.unit_key, s.subject)>
+                        "Appréciations du bulletin"</a></p>
                 </li>
             }).collect_view()}
         </ul>
@@ -214,6 +235,7 @@ fn GradeBookView(
         })
         .collect_view();
     let empty = b.evaluations.is_empty();
+    let closed = b.period.closed;
     view! {
         <header class="page-head">
             <p class="muted"><a href="/carnet-de-notes">"Carnet de notes"</a></p>
@@ -227,7 +249,10 @@ fn GradeBookView(
         } else {
             view! { <Grid b=b.clone() column/> }.into_any()
         }}
-        <section class="panel" aria-labelledby="nouvelle-eval">
+        {closed.then(|| view! {
+            <p class="notice">"Cette période est clôturée : les notes sont figées et les bulletins publiés."</p>
+        })}
+        <section class="panel" aria-labelledby="nouvelle-eval" hidden=closed>
             <h2 id="nouvelle-eval">"Nouvelle évaluation"</h2>
             <ActionForm action=create>
                 <input type="hidden" name="unite" value=b.unit_key.clone()/>
@@ -391,6 +416,7 @@ impl GridModel {
 fn Grid(b: GradeBook, column: ServerAction<SaveColumn>) -> impl IntoView {
     let rows = b.rows.len();
     let cols = b.evaluations.len();
+    let closed = b.period.closed;
     let model = GridModel {
         evaluations: StoredValue::new(
             b.evaluations
@@ -461,6 +487,7 @@ fn Grid(b: GradeBook, column: ServerAction<SaveColumn>) -> impl IntoView {
                                     _ => String::new(),
                                 }
                                 autocomplete="off"
+                                readonly=closed
                                 size="5"
                                 on:change=move |_| model.save(col, row)
                                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {

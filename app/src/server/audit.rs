@@ -15,6 +15,9 @@ pub mod action {
     pub const ACCESS_REFUSED: &str = "access_refused";
     pub const ADMIN: &str = "admin";
     pub const GRADE: &str = "grade";
+    pub const APPRECIATION: &str = "appreciation";
+    pub const PERIOD_CLOSED: &str = "period_closed";
+    pub const PERIOD_REOPENED: &str = "period_reopened";
 }
 
 /// One entry to record.

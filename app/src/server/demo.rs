@@ -335,12 +335,61 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
 
     seed_grades(&mut s, period_ids[0], &services, &students).await?;
 
+    // Professeurs principaux: demo.prof heads 4e C, where the Garnier child is; appréciations
+    // of the first trimester in French (demo.prof's subject) and general ones for 4e C, so a
+    // bulletin reads like one once direction closes the trimester.
+    for (c, class) in class_ids.iter().enumerate() {
+        let head = teacher_ids[(c + 1) % 3];
+        let head = if c == 2 { teacher_ids[0] } else { head };
+        s.exec("UPDATE classes SET head_teacher_id = $1 WHERE id = $2", &[head, *class]).await?;
+    }
+    seed_appreciations(&mut s, period_ids[0], subject_ids[0], teacher_ids[0], &students).await?;
+
     s.user("demo.viesco", "Nathalie", "Berger", Some(password_hash), &[Role::SchoolLife]).await?;
     s.user("demo.direction", "François", "Lambert", Some(password_hash), &[Role::Direction]).await?;
     s.user("demo.admin", "Isabelle", "Kieffer", Some(password_hash), &[Role::Admin]).await?;
 
     s.tx.commit().await?;
     Ok(true)
+}
+
+/// Appréciations of 4e C for the first trimester: French (demo.prof) and general.
+async fn seed_appreciations(
+    s: &mut Seeder<'_>,
+    period: i64,
+    french: i64,
+    author: i64,
+    students: &[(i64, usize, String)],
+) -> anyhow::Result<()> {
+    const FRENCH: [&str; 4] = [
+        "Un trimestre sérieux : l'expression écrite progresse, la lecture reste à approfondir.",
+        "Des résultats encourageants. Participez davantage à l'oral, vos idées sont pertinentes.",
+        "Travail irrégulier. Les devoirs maison doivent être rendus à temps.",
+        "Très bon trimestre, rigoureux et curieux. Continuez ainsi.",
+    ];
+    const GENERAL: [&str; 3] = [
+        "Bon trimestre dans l'ensemble. Le conseil encourage à maintenir ces efforts.",
+        "Trimestre correct, mais des efforts de régularité sont attendus dans plusieurs matières.",
+        "Excellent trimestre : félicitations du conseil de classe.",
+    ];
+    for (n, (student, _, _)) in students.iter().enumerate().filter(|(_, (_, c, _))| *c == 2) {
+        for (subject, text) in [(french, FRENCH[n % FRENCH.len()]), (0, GENERAL[n % GENERAL.len()])] {
+            sqlx::query(
+                "INSERT INTO appreciations (establishment_id, student_id, period_id, subject_id, body, author_id, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(s.est)
+            .bind(*student)
+            .bind(period)
+            .bind(subject)
+            .bind(text)
+            .bind(author)
+            .bind(s.now)
+            .execute(&mut *s.tx)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// First-trimester grades: three evaluations per subject and class, published, with a few

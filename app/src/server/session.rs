@@ -195,6 +195,15 @@ pub async fn load_person(db: &Db, user: UserId) -> Result<(Me, Viewer), AppError
     .filter_map(|r| unit_of(&r))
     .collect();
 
+    let heads: Vec<(EstablishmentId, ClassId)> =
+        sqlx::query("SELECT establishment_id, id FROM classes WHERE head_teacher_id = $1")
+            .bind(user.0)
+            .fetch_all(db)
+            .await?
+            .into_iter()
+            .map(|r| Ok((EstablishmentId(r.try_get("establishment_id")?), ClassId(r.try_get("id")?))))
+            .collect::<Result<_, sqlx::Error>>()?;
+
     let viewer = Viewer {
         user,
         region_admin: u.try_get::<i64, _>("region_admin")? != 0,
@@ -202,6 +211,7 @@ pub async fn load_person(db: &Db, user: UserId) -> Result<(Me, Viewer), AppError
         children,
         teaches,
         enrolled_in,
+        heads,
     };
     let establishment = match viewer.establishments().first() {
         Some(id) => {

@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod bulletins;
 mod grades;
 mod helpers;
 mod permissions;
