@@ -4,6 +4,7 @@
 //! and the parsing of user input into types that carry their rules.
 
 pub mod error;
+pub mod grade_csv;
 pub mod grades;
 pub mod ids;
 pub mod import;

@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/ws", get(ws::upgrade))
         .route("/bulletin.pdf", get(app::bulletins::pdf_download))
+        .route("/carnet-de-notes/export.csv", get(app::grades::csv_export))
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::session))

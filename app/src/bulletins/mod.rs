@@ -205,12 +205,13 @@ fn GeneralAppreciationForm(
 /// same figures in a table for screen readers and for printing.
 #[component]
 fn Chart(periods: Vec<String>, series: Vec<(String, Vec<Option<f64>>)>) -> impl IntoView {
-    const ROW: f64 = 22.0;
-    const LABEL: f64 = 150.0;
-    const PLOT: f64 = 300.0;
+    // Sized so that labels stay readable when the chart shrinks to a phone's width.
+    const ROW: f64 = 26.0;
+    const LABEL: f64 = 140.0;
+    const PLOT: f64 = 200.0;
     let bar = (ROW - 6.0) / periods.len().max(1) as f64;
     let height = series.len() as f64 * ROW + 24.0;
-    let width = LABEL + PLOT + 40.0;
+    let width = LABEL + PLOT + 20.0;
     let shades = ["#1d4ed8", "#0f766e", "#b45309"];
     let rows = series
         .iter()
@@ -231,7 +232,7 @@ fn Chart(periods: Vec<String>, series: Vec<(String, Vec<Option<f64>>)>) -> impl 
                 .collect_view();
             view! {
                 <g>
-                    <text x=LABEL - 6.0 y=y0 + ROW / 2.0 + 4.0 text-anchor="end" font-size="12">{name.clone()}</text>
+                    <text x=LABEL - 6.0 y=y0 + ROW / 2.0 + 5.0 text-anchor="end" font-size="14">{name.clone()}</text>
                     {bars}
                 </g>
             }
@@ -243,7 +244,7 @@ fn Chart(periods: Vec<String>, series: Vec<(String, Vec<Option<f64>>)>) -> impl 
             let x = LABEL + t / 20.0 * PLOT;
             view! {
                 <line x1=x x2=x y1=0.0 y2=height - 20.0 stroke="#d4d4d8"/>
-                <text x=x y=height - 6.0 text-anchor="middle" font-size="11">{t.to_string()}</text>
+                <text x=x y=height - 6.0 text-anchor="middle" font-size="13">{t.to_string()}</text>
             }
         })
         .collect_view();
@@ -465,7 +466,8 @@ pub async fn pdf_download(
     match api::ssr::bulletin_page_for(&state, &user, student, period).await {
         Ok(page) => match page.bulletin {
             Some(b) => {
-                let file = format!("bulletin-{}-{}.pdf", slug(&b.period), slug(&b.student_name));
+                let file =
+                    format!("bulletin-{}-{}.pdf", crate::grades::slug(&b.period), crate::grades::slug(&b.student_name));
                 let body = pdf::render(&b);
                 (
                     [
@@ -481,19 +483,4 @@ pub async fn pdf_download(
         },
         Err(e) => text(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &e.message()),
     }
-}
-
-/// "Trimestre 1" → "trimestre-1", "Léo Garnier" → "leo-garnier".
-#[cfg(feature = "ssr")]
-fn slug(s: &str) -> String {
-    let folded = domain::fold_accents(s).to_lowercase();
-    let mut out = String::with_capacity(folded.len());
-    for c in folded.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_string()
 }

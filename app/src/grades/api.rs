@@ -164,16 +164,23 @@ pub async fn save_column(evaluation: EvaluationId, notes: BTreeMap<String, Strin
     crate::server::respond(ssr::save_column(evaluation, notes).await)
 }
 
+/// Imports one evaluation's marks from CSV text (`Nom;Prénom;Note`, or a range pasted from a
+/// spreadsheet). Any problem refuses the whole file, listing each line.
+#[server(prefix = "/api", endpoint = "notes/import")]
+pub async fn import_grades(evaluation: EvaluationId, contenu: String) -> Result<usize, AppError> {
+    crate::server::respond(ssr::import_grades(evaluation, contenu).await)
+}
+
 #[server(prefix = "/api", endpoint = "notes/eleve")]
 pub async fn load_student_grades(eleve: Option<UserId>, periode: Option<PeriodId>) -> Result<StudentGrades, AppError> {
     crate::server::respond(ssr::student_grades(eleve, periode).await)
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub mod ssr {
     use super::*;
     use crate::grades::db::{self, EvaluationRow};
-    use crate::server::{CurrentUser, audit, db::now_ms, require_user, state};
+    use crate::server::{AppState, CurrentUser, audit, db::now_ms, require_user, state};
     use domain::grades::{Coefficient, Counting, Mark, Scale};
     use domain::permissions::{can_grade, can_view_student_grades};
     use domain::{Role, Service, TeachingUnit, paris};
@@ -192,8 +199,12 @@ mod ssr {
     }
 
     /// The service behind a grade book, after checking the viewer may grade it.
-    async fn graded_service(user: &CurrentUser, unit: TeachingUnit, subject: SubjectId) -> Result<Service, AppError> {
-        let st = state()?;
+    async fn graded_service(
+        st: &AppState,
+        user: &CurrentUser,
+        unit: TeachingUnit,
+        subject: SubjectId,
+    ) -> Result<Service, AppError> {
         let Some(establishment) = crate::classes::db::unit_establishment(&st.db, unit).await? else {
             return Err(AppError::NotFound);
         };
@@ -227,7 +238,18 @@ mod ssr {
     ) -> Result<GradeBook, AppError> {
         let user = require_user()?;
         let st = state()?;
-        let service = graded_service(&user, parse_unit(&unite)?, matiere).await?;
+        grade_book_for(&st, &user, unite, matiere, periode).await
+    }
+
+    /// The grade book for `user`, outside a Leptos context too (the CSV export).
+    pub async fn grade_book_for(
+        st: &AppState,
+        user: &CurrentUser,
+        unite: String,
+        matiere: SubjectId,
+        periode: Option<PeriodId>,
+    ) -> Result<GradeBook, AppError> {
+        let service = graded_service(st, user, parse_unit(&unite)?, matiere).await?;
         let periods = db::periods(&st.db, service.establishment).await?;
         let period = match periode {
             Some(id) => periods.iter().find(|p| p.id == id).cloned().ok_or(AppError::NotFound)?,
@@ -244,7 +266,7 @@ mod ssr {
     ) -> Result<EvaluationId, AppError> {
         let user = require_user()?;
         let st = state()?;
-        let service = graded_service(&user, parse_unit(&unite)?, matiere).await?;
+        let service = graded_service(&st, &user, parse_unit(&unite)?, matiere).await?;
         let title = form.titre.split_whitespace().collect::<Vec<_>>().join(" ");
         if title.is_empty() {
             return Err(invalid("titre", "Donnez un titre à l'évaluation, par exemple « Contrôle chapitre 3 »."));
@@ -356,6 +378,46 @@ mod ssr {
         let mut changed = 0;
         for (student, mark) in marks {
             if db::write_mark(&mut tx, &row, student, mark, user.me.id, now_ms()).await? {
+                changed += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    pub async fn import_grades(evaluation: EvaluationId, text: String) -> Result<usize, AppError> {
+        use domain::grade_csv::{RosterEntry, parse_evaluation_import};
+        let user = require_user()?;
+        let st = state()?;
+        let row = graded_evaluation(&user, evaluation).await?;
+        let roster = db::roster(&st.db, row.service.unit).await?;
+        let entries: Vec<RosterEntry<'_>> = roster
+            .iter()
+            .map(|p| RosterEntry { id: p.id, last_name: &p.last_name, first_name: &p.first_name })
+            .collect();
+        let marks = parse_evaluation_import(&text, &entries, row.scale).map_err(|problems| {
+            let lines: Vec<String> = problems
+                .iter()
+                .take(20)
+                .map(|p| match p.line {
+                    0 => p.message.clone(),
+                    n => format!("ligne {n} : {}", p.message),
+                })
+                .collect();
+            let more = problems.len().saturating_sub(20);
+            invalid(
+                "contenu",
+                format!(
+                    "Rien n'a été importé. À corriger : {}{}",
+                    lines.join(" ; "),
+                    if more > 0 { format!(" ; et {more} autre(s)") } else { String::new() }
+                ),
+            )
+        })?;
+        let mut tx = st.db.begin().await?;
+        let mut changed = 0;
+        for (student, mark) in marks {
+            if db::write_mark(&mut tx, &row, student, Some(mark), user.me.id, now_ms()).await? {
                 changed += 1;
             }
         }

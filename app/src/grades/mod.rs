@@ -200,9 +200,10 @@ pub fn GradeBookPage() -> impl IntoView {
     let period = query::<PeriodId>("periode");
     let create = ServerAction::<CreateEvaluation>::new();
     let column = ServerAction::<SaveColumn>::new();
+    let import = ServerAction::<ImportGrades>::new();
     let data = Resource::new(
-        move || (unit(), subject(), period(), create.version().get(), column.version().get()),
-        |(u, s, p, _, _)| async move {
+        move || (unit(), subject(), period(), create.version().get(), column.version().get(), import.version().get()),
+        |(u, s, p, _, _, _)| async move {
             match (u, s) {
                 (Some(u), Some(s)) => load_grade_book(u, s, p).await,
                 _ => Err(AppError::NotFound),
@@ -210,7 +211,7 @@ pub fn GradeBookPage() -> impl IntoView {
         },
     );
     view! {
-        <Async resource=data ok=move |b: GradeBook| view! { <GradeBookView b create column/> }/>
+        <Async resource=data ok=move |b: GradeBook| view! { <GradeBookView b create column import/> }/>
     }
 }
 
@@ -219,6 +220,7 @@ fn GradeBookView(
     b: GradeBook,
     create: ServerAction<CreateEvaluation>,
     column: ServerAction<SaveColumn>,
+    import: ServerAction<ImportGrades>,
 ) -> impl IntoView {
     let base = format!("/carnet-de-notes/saisie?unite={}&matiere={}", b.unit_key, b.subject);
     let period = b.period.clone();
@@ -249,6 +251,7 @@ fn GradeBookView(
         } else {
             view! { <Grid b=b.clone() column/> }.into_any()
         }}
+        <CsvPanel b=b.clone() import/>
         {closed.then(|| view! {
             <p class="notice">"Cette période est clôturée : les notes sont figées et les bulletins publiés."</p>
         })}
@@ -277,6 +280,126 @@ fn GradeBookView(
             <FormError action=create/>
         </section>
     }
+}
+
+/// Export of the grade book, and import of one evaluation's marks from a spreadsheet.
+#[component]
+fn CsvPanel(b: GradeBook, import: ServerAction<ImportGrades>) -> impl IntoView {
+    let export =
+        format!("/carnet-de-notes/export.csv?unite={}&matiere={}&periode={}", b.unit_key, b.subject, b.period.id);
+    let imported = move || {
+        import.value().get().and_then(|r| r.ok()).map(|n| {
+            view! { <p class="notice" role="status">{format!("Import terminé : {n} note(s) enregistrée(s).")}</p> }
+        })
+    };
+    let can_import = !b.period.closed && !b.evaluations.is_empty();
+    view! {
+        <section class="panel" aria-labelledby="tableur">
+            <h2 id="tableur">"Tableur"</h2>
+            <p><a href=export download>"Exporter le carnet (CSV)"</a>
+                <span class="muted small">" — s'ouvre dans un tableur ; les notes gardent la virgule décimale."</span></p>
+            {can_import.then(|| view! {
+                <details>
+                    <summary>"Importer les notes d'une évaluation"</summary>
+                    <ActionForm action=import>
+                        <label>"Évaluation "
+                            <select name="evaluation">
+                                {b.evaluations.iter().map(|e| view! {
+                                    <option value=e.id.to_string()>{format!("{} ({}, /{})", e.title, e.held_on, e.scale)}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                        <label for="contenu">"Collez les colonnes Nom, Prénom et Note (avec leur ligne de titres) copiées d'un tableur, ou le contenu d'un fichier CSV :"</label>
+                        <textarea id="contenu" name="contenu" rows="6" placeholder="Nom;Prénom;Note
+GARNIER;Léo;15,5"></textarea>
+                        <p class="muted small">"Les élèves sont reconnus par leur nom et leur prénom. Au moindre problème, rien n'est importé et chaque ligne à corriger est indiquée."</p>
+                        <button type="submit">"Importer"</button>
+                    </ActionForm>
+                    <FormError action=import/>
+                    {imported}
+                </details>
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+/// `/carnet-de-notes/export.csv?unite=&matiere=&periode=`: the grade book as CSV, for the
+/// teacher who may open it.
+#[cfg(feature = "ssr")]
+pub async fn csv_export(
+    axum::extract::State(state): axum::extract::State<crate::server::AppState>,
+    axum::Extension(slot): axum::Extension<crate::server::session::SessionSlot>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    use domain::grade_csv::{ExportRow, export_grade_book};
+    let Some(user) = slot.0 else {
+        return axum::response::Redirect::to("/connexion?suivant=/carnet-de-notes").into_response();
+    };
+    let text = |code: StatusCode, msg: String| {
+        (code, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg).into_response()
+    };
+    let (Some(unit), Some(subject)) =
+        (q.get("unite").cloned(), q.get("matiere").and_then(|v| v.parse::<SubjectId>().ok()))
+    else {
+        return text(StatusCode::NOT_FOUND, AppError::NotFound.message());
+    };
+    let period = q.get("periode").and_then(|v| v.parse::<PeriodId>().ok());
+    let book = match api::ssr::grade_book_for(&state, &user, unit, subject, period).await {
+        Ok(book) => book,
+        Err(e) => return text(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), e.message()),
+    };
+    let Some(unit) = domain::TeachingUnit::from_key(&book.unit_key) else {
+        return text(StatusCode::NOT_FOUND, AppError::NotFound.message());
+    };
+    let roster = match db::roster(&state.db, unit).await {
+        Ok(r) => r,
+        Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, AppError::from(e).message()),
+    };
+    let headers: Vec<String> = book
+        .evaluations
+        .iter()
+        .map(|e| format!("{} ({}, /{}, coef. {})", e.title, e.held_on, e.scale, e.coefficient))
+        .collect();
+    let rows: Vec<ExportRow<'_>> = book
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let p = roster.iter().find(|p| p.id == r.student)?;
+            Some(ExportRow {
+                last_name: &p.last_name,
+                first_name: &p.first_name,
+                cells: &r.cells,
+                average: r.average.as_deref(),
+            })
+        })
+        .collect();
+    let file = format!("notes-{}-{}-{}.csv", slug(&book.unit_name), slug(&book.subject_name), slug(&book.period.label));
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        export_grade_book(&headers, &rows),
+    )
+        .into_response()
+}
+
+/// "4e C" → "4e-c", "Français" → "francais": a file name any system accepts.
+pub fn slug(s: &str) -> String {
+    let folded = domain::fold_accents(s).to_lowercase();
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
 }
 
 /// Now, in milliseconds: the browser's clock once hydrated, the server's while rendering.

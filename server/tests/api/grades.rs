@@ -322,3 +322,47 @@ async fn only_the_teacher_of_the_subject_grades_and_grades_are_read_on_a_need_to
     let stored = format!("SELECT COUNT(*) FROM grades WHERE evaluation_id = {evaluation}");
     assert_eq!(app.count(&stored).await, 0);
 }
+
+#[tokio::test]
+async fn a_grade_book_exports_to_csv_and_an_evaluation_imports_from_one_whole_or_not_at_all() {
+    let app = spawn_app().await;
+    let d = demo(&app).await;
+    let prof = app.login_as("demo.prof").await;
+    let evaluation = create(&prof, &d.class_4c, &d.french, &d.term1, &[("titre", "Exposé")]).await.1.expect("created");
+    let id = evaluation.to_string();
+    let saved = format!("SELECT COUNT(*) FROM grades WHERE evaluation_id = {evaluation}");
+
+    // Every problem is named with its line, and nothing is applied.
+    let bad = "Nom;Prénom;Note\nGARNIER;Leo;25\nInconnu;Personne;12\n";
+    let (status, r) = prof.call::<usize>("/api/notes/import", &[("evaluation", id.as_str()), ("contenu", bad)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reason = reason(r);
+    assert!(
+        reason.starts_with("Rien n'a été importé.") && reason.contains("ligne 2") && reason.contains("ligne 3"),
+        "{reason}"
+    );
+    assert_eq!(app.count(&saved).await, 0);
+
+    // A clean file (case and accents ignored) is applied in one go, audited like typed marks.
+    let good = "Nom;Prénom;Note\nGARNIER;Leo;14,5\n";
+    let (status, r) = prof.call::<usize>("/api/notes/import", &[("evaluation", id.as_str()), ("contenu", good)]).await;
+    assert_eq!((status, r.ok()), (StatusCode::OK, Some(1)));
+    let points = format!("SELECT points FROM grades WHERE evaluation_id = {evaluation} AND student_id = {}", d.eleve);
+    assert_eq!(app.count(&points).await, 1450);
+    assert_eq!(app.count("SELECT COUNT(*) FROM grade_changes WHERE new_value = '14,5'").await, 1);
+
+    // The export, for the teacher of the grade book only.
+    let path = format!("/carnet-de-notes/export.csv?unite={}&matiere={}&periode={}", d.class_4c, d.french, d.term1);
+    let res = prof.get(&path).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let body = res.text().await.expect("csv");
+    assert!(body.starts_with("\u{feff}Nom;Prénom;"), "{body}");
+    assert!(body.contains("Exposé (20/11/2026, /20, coef. 2)"));
+    assert!(body.lines().any(|l| l.starts_with("Garnier;Léo;") && l.contains(";14,5;")), "{body}");
+    assert_eq!(body.lines().count(), 26, "a header and 25 students");
+    let parent = app.login_as("demo.parent").await;
+    assert_eq!(parent.get(&path).await.status(), StatusCode::FORBIDDEN);
+    let maths = format!("/carnet-de-notes/export.csv?unite={}&matiere={}&periode={}", d.class_4c, d.maths, d.term1);
+    assert_eq!(prof.get(&maths).await.status(), StatusCode::FORBIDDEN);
+}
