@@ -34,3 +34,14 @@ CREATE TABLE bulletins (
     PRIMARY KEY (student_id, period_id)
 );
 CREATE INDEX bulletins_by_period ON bulletins (establishment_id, period_id);
+
+-- When each class's council sits for a period (Paris time, stored as UTC milliseconds): no
+-- grade of the class's students is published during it (`domain::grades::publication_time`).
+CREATE TABLE class_councils (
+    class_id BIGINT NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+    period_id BIGINT NOT NULL REFERENCES periods(id),
+    establishment_id BIGINT NOT NULL REFERENCES establishments(id) ON DELETE CASCADE,
+    starts_at BIGINT NOT NULL,
+    ends_at BIGINT NOT NULL,
+    PRIMARY KEY (class_id, period_id)
+);

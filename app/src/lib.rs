@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("carnet-de-notes/appreciations") view=bulletins::AppreciationsPage/>
                     <Route path=path!("bulletin") view=bulletins::BulletinPage/>
                     <Route path=path!("bulletins") view=bulletins::PeriodsPage/>
+                    <Route path=path!("bulletins/conseils") view=bulletins::CouncilsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

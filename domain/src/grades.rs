@@ -466,10 +466,32 @@ pub fn format_short(value: f64) -> String {
     s.replace('.', ",")
 }
 
+/// When a mark due for publication at `publish_at` really reaches families: never while a
+/// class council sits. A publication falling inside a council (`[starts, ends)`, milliseconds)
+/// waits for its end; councils that follow one another are all waited for.
+pub fn publication_time(publish_at: i64, councils: &[(i64, i64)]) -> i64 {
+    let mut at = publish_at;
+    while let Some(end) = councils.iter().find(|(start, end)| *start <= at && at < *end).map(|(_, end)| *end) {
+        at = end;
+    }
+    at
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn nothing_is_published_while_a_class_council_sits() {
+        let council = [(1_000, 2_000)];
+        assert_eq!(publication_time(500, &council), 500);
+        assert_eq!(publication_time(1_000, &council), 2_000);
+        assert_eq!(publication_time(1_999, &council), 2_000);
+        assert_eq!(publication_time(2_000, &council), 2_000);
+        // Back-to-back councils (a class's, then the group's other class) are all waited for.
+        assert_eq!(publication_time(1_500, &[(2_000, 3_000), (1_000, 2_000)]), 3_000);
+    }
 
     fn eval(scale: u32, coef: u32, counting: Counting) -> Evaluation {
         Evaluation {

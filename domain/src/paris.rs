@@ -114,6 +114,31 @@ pub fn parse_date(raw: &str) -> Result<(i64, u32, u32), DomainError> {
     Ok((y, m, d))
 }
 
+/// Reads a time of day as a browser's time field sends it ("17:30") or as typed ("17h30",
+/// "17h").
+pub fn parse_time(raw: &str) -> Result<(u32, u32), DomainError> {
+    let bad = || DomainError::new("heure", "L'heure s'écrit comme 17:30 ou 17h30.");
+    let t = raw.trim().to_lowercase();
+    let (h, m) = t.split_once([':', 'h']).unwrap_or((&t, ""));
+    let h: u32 = h.trim().parse().map_err(|_| bad())?;
+    let m: u32 = if m.trim().is_empty() { 0 } else { m.trim().parse().map_err(|_| bad())? };
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    Ok((h, m))
+}
+
+/// The UTC instant when the Paris clock shows this date and time.
+pub fn instant_at(date: (i64, u32, u32), hour: u32, minute: u32) -> i64 {
+    instant_of(date.0, date.1, date.2, hour) + i64::from(minute) * MS_PER_MINUTE
+}
+
+/// "17:30", Paris time.
+pub fn format_time(utc_ms: i64) -> String {
+    let (_, _, _, h, m) = local_parts(utc_ms);
+    format!("{h:02}:{m:02}")
+}
+
 /// The ISO form of a parsed date ("2026-11-23"), which sorts like the calendar.
 pub fn iso(date: (i64, u32, u32)) -> String {
     format!("{:04}-{:02}-{:02}", date.0, date.1, date.2)
@@ -122,6 +147,18 @@ pub fn iso(date: (i64, u32, u32)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_of_day_are_read_as_typed_in_france_and_placed_on_paris_clocks() {
+        assert_eq!(parse_time("17:30").ok(), Some((17, 30)));
+        assert_eq!(parse_time(" 8h05 ").ok(), Some((8, 5)));
+        assert_eq!(parse_time("18h").ok(), Some((18, 0)));
+        assert!(parse_time("25:00").is_err() && parse_time("midi").is_err() && parse_time("17:75").is_err());
+        // 1 December is winter time (UTC+1), 1 June summer time (UTC+2).
+        assert_eq!(instant_at((2026, 12, 1), 17, 30), utc(2026, 12, 1, 16, 30));
+        assert_eq!(instant_at((2027, 6, 1), 17, 30), utc(2027, 6, 1, 15, 30));
+        assert_eq!(format_time(utc(2026, 12, 1, 16, 30)), "17:30");
+    }
 
     fn utc(y: i64, m: u32, d: u32, h: i64, min: i64) -> i64 {
         days_from_civil(y, m, d) * MS_PER_DAY + h * MS_PER_HOUR + min * MS_PER_MINUTE

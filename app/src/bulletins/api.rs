@@ -105,6 +105,27 @@ pub struct PeriodStatus {
     pub bulletins: i64,
 }
 
+/// Longest class council: grades wait for its end, so a forgotten end time must not hold
+/// them for days.
+pub const COUNCIL_MAX_HOURS: i64 = 4;
+
+/// The class councils of a period, as direction schedules them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouncilSheet {
+    pub period: PeriodChoice,
+    pub rows: Vec<CouncilRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouncilRow {
+    pub class: ClassId,
+    pub class_name: String,
+    /// "2026-12-01", "17:30", "19:00"; empty when not scheduled.
+    pub date: String,
+    pub start: String,
+    pub end: String,
+}
+
 /// A class the viewer is professeur principal of.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeadClass {
@@ -153,6 +174,23 @@ pub async fn load_period_statuses() -> Result<Vec<PeriodStatus>, AppError> {
 #[server(prefix = "/api", endpoint = "bulletins/periode")]
 pub async fn set_period_closed(periode: PeriodId, cloturer: String) -> Result<usize, AppError> {
     crate::server::respond(ssr::set_period_closed(periode, cloturer == "1").await)
+}
+
+#[server(prefix = "/api", endpoint = "bulletins/conseils")]
+pub async fn load_councils(periode: PeriodId) -> Result<CouncilSheet, AppError> {
+    crate::server::respond(ssr::councils(periode).await)
+}
+
+/// Schedules the class councils of a period: for each class id, its date, start and end
+/// (all empty: no council). Any faulty line refuses the whole sheet, naming each class.
+#[server(prefix = "/api", endpoint = "bulletins/conseils/enregistrer")]
+pub async fn save_councils(
+    periode: PeriodId,
+    date: BTreeMap<String, String>,
+    debut: BTreeMap<String, String>,
+    fin: BTreeMap<String, String>,
+) -> Result<usize, AppError> {
+    crate::server::respond(ssr::save_councils(periode, date, debut, fin).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -347,6 +385,78 @@ pub mod ssr {
             return Err(AppError::Forbidden);
         };
         db::period_statuses(&st.db, est).await
+    }
+
+    async fn direction_period(
+        user: &CurrentUser,
+        periode: PeriodId,
+    ) -> Result<(domain::EstablishmentId, PeriodChoice), AppError> {
+        let st = state()?;
+        let Some(est) = user.establishment().filter(|e| can_close_period(&user.viewer, *e)) else {
+            return Err(AppError::Forbidden);
+        };
+        let period = grades_db::periods(&st.db, est).await?.into_iter().find(|p| p.id == periode);
+        Ok((est, period.ok_or(AppError::NotFound)?))
+    }
+
+    pub async fn councils(periode: PeriodId) -> Result<CouncilSheet, AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        let (est, period) = direction_period(&user, periode).await?;
+        let rows = db::councils(&st.db, est, period.id).await?;
+        Ok(CouncilSheet { period, rows })
+    }
+
+    pub async fn save_councils(
+        periode: PeriodId,
+        dates: BTreeMap<String, String>,
+        starts: BTreeMap<String, String>,
+        ends: BTreeMap<String, String>,
+    ) -> Result<usize, AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        let (est, period) = direction_period(&user, periode).await?;
+        let classes = db::councils(&st.db, est, period.id).await?;
+        let mut sittings = Vec::new();
+        let mut problems = Vec::new();
+        for (key, date) in &dates {
+            let Some(class) = classes.iter().find(|c| c.class.0.to_string() == *key) else {
+                return Err(AppError::NotFound);
+            };
+            let field = |m: &BTreeMap<String, String>| m.get(key).map(|v| v.trim().to_string()).unwrap_or_default();
+            let (date, start, end) = (date.trim(), field(&starts), field(&ends));
+            if date.is_empty() && start.is_empty() && end.is_empty() {
+                sittings.push((class.class, None));
+                continue;
+            }
+            let parsed = (|| {
+                if date.is_empty() || start.is_empty() || end.is_empty() {
+                    return Err("indiquez la date, l'heure de début et l'heure de fin".to_string());
+                }
+                let day = paris::parse_date(date).map_err(|e| e.reason)?;
+                let (sh, sm) = paris::parse_time(&start).map_err(|e| e.reason)?;
+                let (eh, em) = paris::parse_time(&end).map_err(|e| e.reason)?;
+                let (from, to) = (paris::instant_at(day, sh, sm), paris::instant_at(day, eh, em));
+                if to <= from {
+                    return Err("la fin doit suivre le début".to_string());
+                }
+                if to - from > COUNCIL_MAX_HOURS * 3_600_000 {
+                    return Err(format!("un conseil dure au plus {COUNCIL_MAX_HOURS} heures"));
+                }
+                Ok((from, to))
+            })();
+            match parsed {
+                Ok(sitting) => sittings.push((class.class, Some(sitting))),
+                Err(why) => problems.push(format!("{} : {why}", class.class_name)),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid {
+                field: "conseils".into(),
+                reason: format!("Rien n'a été enregistré. À corriger : {}.", problems.join(" ; ")),
+            });
+        }
+        db::save_councils(&st.db, &user, est, &period, &sittings).await
     }
 
     pub async fn set_period_closed(periode: PeriodId, close: bool) -> Result<usize, AppError> {

@@ -2,7 +2,7 @@
 //! closes, and the appréciation sheets. The arithmetic is `domain::grades` (through
 //! `grades::db::period_averages`); this module reads, writes and assembles.
 
-use super::api::{AppreciationRow, AppreciationSheet, Bulletin, BulletinSubject, HeadClass, PeriodStatus};
+use super::api::{AppreciationRow, AppreciationSheet, Bulletin, BulletinSubject, CouncilRow, HeadClass, PeriodStatus};
 use crate::error::AppError;
 use crate::grades::api::PeriodChoice;
 use crate::grades::db::{self as grades_db, lock_open_period, not_returned_policy_on, period_averages};
@@ -524,4 +524,77 @@ pub async fn save_appreciations(
     }
     tx.commit().await?;
     Ok(changed)
+}
+
+/// Every class of the establishment with its council for the period, if scheduled.
+pub async fn councils(db: &Db, est: EstablishmentId, period: PeriodId) -> Result<Vec<CouncilRow>, AppError> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.name, k.starts_at, k.ends_at FROM classes c
+         LEFT JOIN class_councils k ON k.class_id = c.id AND k.period_id = $2
+         WHERE c.establishment_id = $1 ORDER BY c.name",
+    )
+    .bind(est.0)
+    .bind(period.0)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let (date, start, end) =
+                match (r.try_get::<Option<i64>, _>("starts_at")?, r.try_get::<Option<i64>, _>("ends_at")?) {
+                    (Some(from), Some(to)) => {
+                        (paris::today_iso(from), paris::format_time(from), paris::format_time(to))
+                    }
+                    _ => Default::default(),
+                };
+            Ok(CouncilRow { class: ClassId(r.try_get("id")?), class_name: r.try_get("name")?, date, start, end })
+        })
+        .collect()
+}
+
+/// Replaces the councils of the listed classes for a period (`None`: no council), in one
+/// transaction with its audit entry. Returns how many classes now have one.
+pub async fn save_councils(
+    db: &Db,
+    user: &CurrentUser,
+    est: EstablishmentId,
+    period: &PeriodChoice,
+    sittings: &[(ClassId, Option<(i64, i64)>)],
+) -> Result<usize, AppError> {
+    let mut tx = db.begin().await?;
+    let mut scheduled = 0;
+    for (class, sitting) in sittings {
+        sqlx::query("DELETE FROM class_councils WHERE class_id = $1 AND period_id = $2")
+            .bind(class.0)
+            .bind(period.id.0)
+            .execute(&mut *tx)
+            .await?;
+        if let Some((from, to)) = sitting {
+            sqlx::query(
+                "INSERT INTO class_councils (class_id, period_id, establishment_id, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(class.0)
+            .bind(period.id.0)
+            .bind(est.0)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
+            scheduled += 1;
+        }
+    }
+    let detail = format!("{} : {scheduled} conseil(s) de classe programmé(s)", period.label);
+    audit::record(
+        &mut *tx,
+        audit::Entry {
+            establishment: Some(est),
+            actor: Some(user.me.id),
+            actor_name: &user.me.username,
+            action: action::ADMIN,
+            detail: &detail,
+            ip: &crate::server::session::client_ip(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(scheduled)
 }

@@ -430,6 +430,10 @@ fn period_cards(periods: Vec<PeriodStatus>, toggle: ServerAction<SetPeriodClosed
                                 Some(l) => format!("{l} · {} bulletins publiés", p.bulletins),
                                 None => "Ouverte : les professeurs saisissent notes et appréciations.".into(),
                             }}</p>
+                            {(!closed).then(|| view! {
+                                <p class="small"><a href=format!("/bulletins/conseils?periode={}", p.period.id)>"Conseils de classe"</a>
+                                    <span class="muted">" — aucune note n'est publiée pendant qu'ils siègent"</span></p>
+                            })}
                             <ActionForm action=toggle>
                                 <input type="hidden" name="periode" value=p.period.id.to_string()/>
                                 <input type="hidden" name="cloturer" value=if closed { "0" } else { "1" }/>
@@ -441,6 +445,76 @@ fn period_cards(periods: Vec<PeriodStatus>, toggle: ServerAction<SetPeriodClosed
                     }
                 }).collect_view()}
             </ul>
+    }
+    .into_any()
+}
+
+/// `/bulletins/conseils?periode=ID` (direction): when each class council sits. Grades that
+/// would reach families during a council wait for its end.
+#[component]
+pub fn CouncilsPage() -> impl IntoView {
+    let period = query::<PeriodId>("periode");
+    let save = ServerAction::<SaveCouncils>::new();
+    let data = Resource::new(
+        move || (period(), save.version().get()),
+        |(p, _)| async move {
+            match p {
+                Some(p) => load_councils(p).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let saved = move || {
+        save.value().get().and_then(|r| r.ok()).map(|n| {
+            view! { <p class="notice" role="status">{format!("Enregistré : {n} conseil(s) programmé(s).")}</p> }
+        })
+    };
+    view! {
+        <Async resource=data ok=move |sheet: CouncilSheet| view! {
+            <header class="page-head">
+                <p class="muted"><a href="/bulletins">"Bulletins"</a></p>
+                <h1>"Conseils de classe · " {sheet.period.label.clone()}</h1>
+                <p class="muted">"Pendant un conseil, aucune note des élèves de la classe n'est publiée : celles prévues à ce moment paraissent à la fin du conseil. "
+                    {COUNCIL_MAX_HOURS} " heures au plus par conseil ; laissez une ligne vide s'il n'y en a pas."</p>
+            </header>
+            <CouncilForm sheet save/>
+        }/>
+        <FormError action=save/>
+        {saved}
+    }
+}
+
+#[component]
+fn CouncilForm(sheet: CouncilSheet, save: ServerAction<SaveCouncils>) -> impl IntoView {
+    view! {
+        <ActionForm action=save>
+            <input type="hidden" name="periode" value=sheet.period.id.to_string()/>
+            <div class="table-wrap">
+                <table class="data">
+                    <thead><tr>
+                        <th scope="col">"Classe"</th><th scope="col">"Date"</th>
+                        <th scope="col">"Début"</th><th scope="col">"Fin"</th>
+                    </tr></thead>
+                    <tbody>
+                        {sheet.rows.into_iter().map(|r| {
+                            let id = r.class.to_string();
+                            view! {
+                                <tr>
+                                    <th scope="row">{r.class_name.clone()}</th>
+                                    <td><input type="date" name=format!("date[{id}]") value=r.date
+                                        aria-label=format!("Date du conseil de {}", r.class_name)/></td>
+                                    <td><input type="time" name=format!("debut[{id}]") value=r.start
+                                        aria-label=format!("Début du conseil de {}", r.class_name)/></td>
+                                    <td><input type="time" name=format!("fin[{id}]") value=r.end
+                                        aria-label=format!("Fin du conseil de {}", r.class_name)/></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <button type="submit">"Enregistrer les conseils"</button>
+        </ActionForm>
     }
     .into_any()
 }

@@ -17,6 +17,22 @@ pub enum Engine {
     Postgres,
 }
 
+impl Engine {
+    /// The engine behind a connection.
+    pub fn of(conn: &sqlx::AnyConnection) -> Engine {
+        if conn.backend_name().eq_ignore_ascii_case("postgresql") { Engine::Postgres } else { Engine::Sqlite }
+    }
+
+    /// The aggregate joining a group's text values with `,` (the one SQL function whose name
+    /// differs between the two engines that Préau uses).
+    pub fn string_agg(self, expression: &str) -> String {
+        match self {
+            Engine::Sqlite => format!("group_concat({expression}, ',')"),
+            Engine::Postgres => format!("string_agg({expression}, ',')"),
+        }
+    }
+}
+
 pub fn engine_of(url: &str) -> Engine {
     if url.starts_with("postgres") { Engine::Postgres } else { Engine::Sqlite }
 }

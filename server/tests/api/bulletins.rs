@@ -234,3 +234,100 @@ async fn bulletins_and_appreciations_are_read_and_written_on_a_need_to_know_basi
     assert_eq!(bulletin(&direction, &other_student.to_string(), &d.term1).await.0, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT COUNT(*) FROM periods WHERE closed_at IS NOT NULL").await, 0);
 }
+
+#[tokio::test]
+async fn no_grade_reaches_families_while_the_class_council_sits() {
+    let app = spawn_app().await;
+    let d = demo(&app).await;
+    let direction = app.login_as("demo.direction").await;
+    let prof = app.login_as("demo.prof").await;
+    let parent = app.login_as("demo.parent").await;
+    let class_4c = &d.class_4c[2..];
+    let (date, start, end) = (format!("date[{class_4c}]"), format!("debut[{class_4c}]"), format!("fin[{class_4c}]"));
+    let schedule = |s: &'static str, e: &'static str| {
+        let form = [
+            ("periode".to_string(), d.term1.clone()),
+            (date.clone(), "2026-12-01".to_string()),
+            (start.clone(), s.to_string()),
+            (end.clone(), e.to_string()),
+        ];
+        let direction = &direction;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            direction.call::<usize>("/api/bulletins/conseils/enregistrer", &form).await
+        }
+    };
+
+    // Direction schedules councils; mistakes are named by class and nothing is saved.
+    for (s, e, expected) in [
+        ("19:00", "17:30", "4e C : la fin doit suivre le début"),
+        ("13:00", "18:30", "au plus 4 heures"),
+        ("17:30", "", "indiquez la date"),
+        ("25:00", "26:00", "L'heure s'écrit"),
+    ] {
+        let (status, r) = schedule(s, e).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{s}-{e}");
+        assert!(matches!(&r, Err(AppError::Invalid { reason, .. }) if reason.contains(expected)), "{s}-{e}: {r:?}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM class_councils").await, 0);
+    assert_eq!(schedule("17:30", "19:00").await.1.ok(), Some(1));
+    let sheet: app::bulletins::api::CouncilSheet =
+        direction.call("/api/bulletins/conseils", &[("periode", d.term1.as_str())]).await.1.expect("sheet");
+    let row = sheet.rows.iter().find(|r| r.class_name == "4e C").expect("4e C");
+    assert_eq!((row.date.as_str(), row.start.as_str(), row.end.as_str()), ("2026-12-01", "17:30", "19:00"));
+    let form = [("periode", d.term1.as_str()), (&date, "2026-12-02"), (&start, "17:00"), (&end, "18:00")];
+    let (status, _) = prof.call::<usize>("/api/bulletins/conseils/enregistrer", &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // The council sits now: a grade published immediately waits for its end.
+    sqlx::query("UPDATE establishments SET grade_publication_hour = NULL").execute(&app.db).await.expect("immediate");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64;
+    let council_end = now + 3_600_000;
+    sqlx::query("UPDATE class_councils SET starts_at = $1, ends_at = $2")
+        .bind(now - 3_600_000)
+        .bind(council_end)
+        .execute(&app.db)
+        .await
+        .expect("council now");
+    let evaluation: i64 = prof
+        .call(
+            "/api/notes/evaluation/creer",
+            &[
+                ("unite", d.class_4c.as_str()),
+                ("matiere", &d.french),
+                ("periode", &d.term1),
+                ("titre", "Récitation"),
+                ("date", "2026-11-20"),
+                ("bareme", "20"),
+                ("coefficient", "1"),
+                ("prise_en_compte", "normal"),
+            ],
+        )
+        .await
+        .1
+        .expect("evaluation");
+    let (status, _) = prof
+        .call::<SavedGrade>(
+            "/api/notes/saisir",
+            &[("evaluation", evaluation.to_string().as_str()), ("eleve", &d.eleve), ("note", "17")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = |page: &StudentGrades| page.subjects.iter().flat_map(|s| &s.grades).any(|g| g.title == "Récitation");
+    let page: StudentGrades =
+        parent.call("/api/notes/eleve", &[("eleve", d.eleve.as_str()), ("periode", &d.term1)]).await.1.expect("grades");
+    assert!(!seen(&page));
+    let pending = page.pending.expect("announced");
+    assert!(pending.contains(&domain::paris::format_datetime(council_end)), "{pending}");
+
+    // Once the council has ended, it is there.
+    sqlx::query("UPDATE class_councils SET starts_at = $1, ends_at = $2")
+        .bind(now - 7_200_000)
+        .bind(now - 3_600_000)
+        .execute(&app.db)
+        .await
+        .expect("council over");
+    let page: StudentGrades =
+        parent.call("/api/notes/eleve", &[("eleve", d.eleve.as_str()), ("periode", &d.term1)]).await.1.expect("grades");
+    assert!(seen(&page) && page.pending.is_none());
+}
