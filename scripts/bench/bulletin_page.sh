@@ -5,6 +5,7 @@
 # DURATION seconds with CONNECTIONS connections. Needs `cargo leptos build --release` first and
 # Debian's wrk (apt-get install wrk). Stops by itself.
 #   scripts/bench/bulletin_page.sh [CONNECTIONS=32] [DURATION=20]
+# PAGE=/ (or another path) measures that page instead, with the same session, for comparison.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 connections="${1:-32}"
@@ -30,10 +31,10 @@ login demo.parent "$work/parent"
 period=$(curl -fs -b "$work/direction" "$base/bulletins" | grep -o 'name="periode" value="[0-9]*"' | head -1 | grep -o '[0-9]*')
 curl -fs -b "$work/direction" -H "Origin: $base" -H 'Accept: application/json' \
   -d "periode=$period&cloturer=1" "$base/api/bulletins/periode" >/dev/null
-page="$base/bulletin"
+page="$base${PAGE:-/bulletin}"
 cookie=$(awk '$6 ~ /session/ {print $6"="$7}' "$work/parent")
 bytes=$(curl -fs -H "Cookie: $cookie" "$page" | tee "$work/page.html" | wc -c)
-grep -q 'Bulletin publié le' "$work/page.html" || { echo "the bulletin page did not show the issued bulletin"; exit 1; }
-echo "GET /bulletin as demo.parent: $bytes bytes of HTML; wrk -t1 -c$connections -d${duration}s"
+[ -n "${PAGE:-}" ] || grep -q 'Bulletin publié le' "$work/page.html" || { echo "the bulletin page did not show the issued bulletin"; exit 1; }
+echo "GET ${PAGE:-/bulletin} as demo.parent: $bytes bytes of HTML; wrk -t1 -c$connections -d${duration}s"
 wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Cookie: $cookie" "$page"
 ps -o rss=,cputime= -p "$server" | awk '{printf "server RSS after the run: %.0f MiB, CPU time %s\n", $1/1024, $2}'
