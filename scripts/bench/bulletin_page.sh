@@ -5,7 +5,8 @@
 # DURATION seconds with CONNECTIONS connections. Needs `cargo leptos build --release` first and
 # Debian's wrk (apt-get install wrk). Stops by itself.
 #   scripts/bench/bulletin_page.sh [CONNECTIONS=32] [DURATION=20]
-# PAGE=/ (or another path) measures that page instead, with the same session, for comparison.
+# PAGE=/ (or another path) measures that page instead, with the same session, for comparison;
+# KEEP=file.html keeps the page that was measured.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 connections="${1:-32}"
@@ -13,7 +14,7 @@ duration="${2:-20}"
 port=3290
 base="http://127.0.0.1:$port"
 work="$(mktemp -d)"
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$server" 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp "$work/page.html" "$KEEP"; rm -rf "$work"' EXIT
 bin="${PREAU_BIN:-${CARGO_TARGET_DIR:-target}/release/preau}"
 password="bench-cartable-2026"
 
