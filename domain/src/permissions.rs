@@ -132,15 +132,22 @@ pub fn can_grade(viewer: &Viewer, service: &Service) -> bool {
 }
 
 /// May `viewer` read this student's grades, averages and the calculations behind them?
-/// The student, their guardians, direction and vie scolaire. Teachers read the grades of
-/// their own services in their grade book; the administrator (référent numérique) manages
-/// accounts, not school records.
+/// The student, their guardians, direction, vie scolaire, and the professeur principal of the
+/// student's class. Other teachers read the grades of their own services in their grade
+/// book; the administrator (référent numérique) manages accounts, not school records.
 pub fn can_view_student_grades(viewer: &Viewer, student: &StudentRef) -> bool {
     let est = student.establishment;
     (viewer.user == student.id && viewer.has_role(est, Role::Student))
         || (viewer.has_role(est, Role::Guardian) && viewer.children.contains(&student.id))
         || viewer.has_role(est, Role::Direction)
         || viewer.has_role(est, Role::SchoolLife)
+        || is_head_of_class(viewer, student)
+}
+
+/// Is `viewer` the professeur principal of the student's class (as a teacher there)?
+pub fn is_head_of_class(viewer: &Viewer, student: &StudentRef) -> bool {
+    let est = student.establishment;
+    viewer.has_role(est, Role::Teacher) && student.class.is_some_and(|c| viewer.heads.contains(&(est, c)))
 }
 
 /// May `viewer` write the general appréciation (the class council's) on the bulletins of this
@@ -335,6 +342,17 @@ mod tests {
         v.heads = vec![(OWN, CLASS)];
         assert!(can_write_general_appreciation(&v, OWN, CLASS));
         assert!(!can_write_general_appreciation(&v, OWN, ClassId(11)));
+    }
+
+    #[test]
+    fn the_professeur_principal_reads_the_grades_of_their_class_only() {
+        let mut v = viewer(Role::Teacher, OWN);
+        assert!(!can_view_student_grades(&v, &student(OWN)));
+        v.heads = vec![(OWN, ClassId(11))];
+        assert!(!can_view_student_grades(&v, &student(OWN)));
+        v.heads = vec![(OWN, CLASS)];
+        assert!(can_view_student_grades(&v, &student(OWN)));
+        assert!(!can_view_student_grades(&v, &student(OTHER)));
     }
 
     #[test]

@@ -456,7 +456,8 @@ pub mod ssr {
         // Staff who follow the student see grades before publication; the student and the
         // family see them when the establishment publishes them.
         let sees_unpublished = user.viewer.has_role(student.establishment, Role::Direction)
-            || user.viewer.has_role(student.establishment, Role::SchoolLife);
+            || user.viewer.has_role(student.establishment, Role::SchoolLife)
+            || domain::permissions::is_head_of_class(&user.viewer, &student);
         let policy = db::not_returned_policy(&st.db, student.establishment).await?;
         let mut page =
             db::student_grades(&st.db, &student, period.as_ref(), sees_unpublished, policy, now_ms()).await?;

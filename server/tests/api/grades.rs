@@ -288,13 +288,15 @@ async fn only_the_teacher_of_the_subject_grades_and_grades_are_read_on_a_need_to
     let evaluation = create(&prof, &d.class_4c, &d.french, &d.term1, &[]).await.1.expect("created");
     assert_eq!(save(&prof, evaluation, &d.student_6a, "10").await.0, StatusCode::NOT_FOUND);
 
-    // Reading grades: the student, their guardians, direction and vie scolaire.
+    // Reading grades: the student, their guardians, direction, vie scolaire, and the professeur
+    // principal of the class (demo.prof heads 4e C; 6e A is not theirs).
     let expectations = [
         ("demo.eleve", &d.eleve, 200),
         ("demo.eleve", &d.classmate, 403),
         ("demo.parent", &d.eleve, 200),
         ("demo.parent", &d.classmate, 403),
-        ("demo.prof", &d.eleve, 403),
+        ("demo.prof", &d.eleve, 200),
+        ("demo.prof", &d.student_6a, 403),
         ("demo.viesco", &d.eleve, 200),
         ("demo.direction", &d.classmate, 200),
         ("demo.admin", &d.eleve, 403),
