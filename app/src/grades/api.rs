@@ -113,6 +113,7 @@ pub struct SubjectGrades {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradeLine {
+    pub evaluation: EvaluationId,
     pub title: String,
     pub held_on: String,
     /// "12,5/20" or "Abs".
@@ -120,6 +121,9 @@ pub struct GradeLine {
     pub coefficient: String,
     pub note: Option<String>,
     pub class_average: Option<String>,
+    /// Every change to this mark, oldest first ("23/11/2026 à 12:10 · Claire Fontaine : 15,5 →
+    /// Abs"), for direction only; empty for everyone else.
+    pub history: Vec<String>,
 }
 
 #[server(prefix = "/api", endpoint = "notes/services")]
@@ -461,6 +465,9 @@ pub mod ssr {
         let policy = db::not_returned_policy(&st.db, student.establishment).await?;
         let mut page =
             db::student_grades(&st.db, &student, period.as_ref(), sees_unpublished, policy, now_ms()).await?;
+        if user.viewer.has_role(student.establishment, Role::Direction) {
+            db::attach_history(&st.db, student.id, &mut page).await?;
+        }
         page.children = children;
         page.periods = periods;
         page.period = period;

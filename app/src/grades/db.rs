@@ -756,12 +756,14 @@ pub async fn student_grades(
                 let class_average =
                     (!points.is_empty()).then(|| format_short(points.iter().sum::<f64>() / points.len() as f64));
                 Some(GradeLine {
+                    evaluation: e.id,
                     title: e.title.clone(),
                     held_on: paris::format_date(&e.held_on),
                     mark: shown,
                     coefficient: format_short(e.coefficient.value()),
                     note: counting_note(e.counting),
                     class_average,
+                    history: Vec::new(),
                 })
             })
             .collect();
@@ -784,6 +786,34 @@ pub async fn student_grades(
         page.general_calculation = explain_general(&general_inputs);
     }
     Ok(page)
+}
+
+/// Adds to each grade line of the page the history of its mark (direction's view).
+pub async fn attach_history(db: &Db, student: UserId, page: &mut StudentGrades) -> Result<(), AppError> {
+    let rows = sqlx::query(
+        "SELECT c.evaluation_id, c.old_value, c.new_value, c.at, u.first_name, u.last_name
+         FROM grade_changes c JOIN users u ON u.id = c.actor_id
+         WHERE c.student_id = $1 ORDER BY c.at, c.id",
+    )
+    .bind(student.0)
+    .fetch_all(db)
+    .await?;
+    let mut by_evaluation: HashMap<i64, Vec<String>> = HashMap::new();
+    for r in &rows {
+        let shown = |v: String| if v.is_empty() { "vide".to_string() } else { v };
+        by_evaluation.entry(r.try_get("evaluation_id")?).or_default().push(format!(
+            "{} · {} {} : {} → {}",
+            paris::format_datetime(r.try_get("at")?),
+            r.try_get::<String, _>("first_name")?,
+            r.try_get::<String, _>("last_name")?,
+            shown(r.try_get("old_value")?),
+            shown(r.try_get("new_value")?),
+        ));
+    }
+    for line in page.subjects.iter_mut().flat_map(|s| s.grades.iter_mut()) {
+        line.history = by_evaluation.remove(&line.evaluation.0).unwrap_or_default();
+    }
+    Ok(())
 }
 
 /// One student's averages for a period.

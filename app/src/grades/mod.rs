@@ -126,6 +126,15 @@ fn SubjectCard(s: SubjectGrades) -> impl IntoView {
                         <span class="grade-mark">{l.mark}
                             {l.class_average.map(|c| view! { <span class="muted small">" (classe " {c} ")"</span> })}
                         </span>
+                        {(!l.history.is_empty()).then(|| {
+                            let n = l.history.len();
+                            view! {
+                                <details class="history">
+                                    <summary>{format!("Historique ({n})")}</summary>
+                                    <ol>{l.history.into_iter().map(|h| view! { <li>{h}</li> }).collect_view()}</ol>
+                                </details>
+                            }
+                        })}
                     </li>
                 }).collect_view()}
             </ul>

@@ -118,6 +118,16 @@ async fn a_teacher_enters_grades_and_the_family_sees_them_once_published_with_th
     assert_eq!(history, [("", "15,5"), ("15,5", "Abs"), ("Abs", "16")]);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'grade'").await, 3);
 
+    // Direction reads that history on the student's grades page; nobody else gets it.
+    let direction = app.login_as("demo.direction").await;
+    let page = grades_of(&direction, &d.eleve, &d.term1).await.1.expect("direction's view");
+    let line = page.subjects.iter().flat_map(|s| &s.grades).find(|g| g.title == "Dictée").expect("the line");
+    assert_eq!(line.history.len(), 3);
+    assert!(line.history[0].ends_with("Claire Fontaine : vide → 15,5"), "{:?}", line.history);
+    assert!(line.history[2].ends_with(": Abs → 16"), "{:?}", line.history);
+    let mine = grades_of(&prof, &d.eleve, &d.term1).await.1.expect("the professeur principal's view");
+    assert!(mine.subjects.iter().flat_map(|s| &s.grades).all(|g| g.history.is_empty()));
+
     // The grade book shows the cell and the student's average.
     let (_, book) = prof
         .call::<GradeBook>(
