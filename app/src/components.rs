@@ -61,3 +61,10 @@ where
         </Suspense>
     }
 }
+
+/// A typed query-string parameter of the current page (`?eleve=12`), as a reactive getter;
+/// `None` when absent or unreadable.
+pub fn query_param<T: std::str::FromStr>(name: &'static str) -> impl Fn() -> Option<T> + Copy + Send + Sync {
+    let q = leptos_router::hooks::use_query_map();
+    move || q.read().get(name).and_then(|v| v.parse().ok())
+}

@@ -205,17 +205,6 @@ mod ssr {
         }
     }
 
-    fn entry<'a>(user: &'a CurrentUser, est: EstablishmentId, detail: &'a str, ip: &'a str) -> audit::Entry<'a> {
-        audit::Entry {
-            establishment: Some(est),
-            actor: Some(user.me.id),
-            actor_name: &user.me.username,
-            action: audit::action::ADMIN,
-            detail,
-            ip,
-        }
-    }
-
     fn parse_id<T: std::str::FromStr>(field: &str, raw: &str, what: &str) -> Result<T, AppError> {
         raw.trim()
             .parse()
@@ -263,9 +252,12 @@ mod ssr {
             est,
         )
         .await?;
-        audit::record(
+        audit::record_by(
             &mut *tx,
-            entry(&user, est, &format!("classe {id} renommée : {}", name.as_str()), &session::client_ip()),
+            &user,
+            est,
+            audit::action::ADMIN,
+            &format!("classe {id} renommée : {}", name.as_str()),
         )
         .await?;
         tx.commit().await?;
@@ -288,9 +280,12 @@ mod ssr {
             est,
         )
         .await?;
-        audit::record(
+        audit::record_by(
             &mut *tx,
-            entry(&user, est, &format!("groupe {id} renommé : {}", name.as_str()), &session::client_ip()),
+            &user,
+            est,
+            audit::action::ADMIN,
+            &format!("groupe {id} renommé : {}", name.as_str()),
         )
         .await?;
         tx.commit().await?;
@@ -313,9 +308,12 @@ mod ssr {
             est,
         )
         .await?;
-        audit::record(
+        audit::record_by(
             &mut *tx,
-            entry(&user, est, &format!("matière {id} renommée : {}", name.as_str()), &session::client_ip()),
+            &user,
+            est,
+            audit::action::ADMIN,
+            &format!("matière {id} renommée : {}", name.as_str()),
         )
         .await?;
         tx.commit().await?;
@@ -333,7 +331,7 @@ mod ssr {
         if done.rows_affected() == 0 {
             return Err(AppError::NotFound);
         }
-        audit::record(&mut *tx, entry(&user, est, &format!("affectation {id} retirée"), &session::client_ip())).await?;
+        audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &format!("affectation {id} retirée")).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -383,7 +381,7 @@ mod ssr {
             db::enrol(&mut tx, class, target).await?;
             detail.push_str(&format!(", classe {class}"));
         }
-        audit::record(&mut *tx, entry(&user, est, &detail, &session::client_ip())).await?;
+        audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -406,7 +404,7 @@ mod ssr {
             return Err(AppError::Conflict(format!("La classe « {} » existe déjà.", name.as_str())));
         }
         db::insert_class(&mut tx, est, name.as_str(), &level).await?;
-        audit::record(&mut *tx, entry(&user, est, &format!("classe créée : {}", name.as_str()), &session::client_ip()))
+        audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &format!("classe créée : {}", name.as_str()))
             .await?;
         tx.commit().await?;
         Ok(())
@@ -449,14 +447,12 @@ mod ssr {
         for m in &members {
             db::add_group_member(&mut tx, id, *m).await?;
         }
-        audit::record(
+        audit::record_by(
             &mut *tx,
-            entry(
-                &user,
-                est,
-                &format!("groupe créé : {} ({} élèves)", name.as_str(), members.len()),
-                &session::client_ip(),
-            ),
+            &user,
+            est,
+            audit::action::ADMIN,
+            &format!("groupe créé : {} ({} élèves)", name.as_str(), members.len()),
         )
         .await?;
         tx.commit().await?;
@@ -471,11 +467,8 @@ mod ssr {
             return Err(AppError::Conflict(format!("La matière « {} » existe déjà.", name.as_str())));
         }
         db::insert_subject(&mut tx, est, name.as_str()).await?;
-        audit::record(
-            &mut *tx,
-            entry(&user, est, &format!("matière créée : {}", name.as_str()), &session::client_ip()),
-        )
-        .await?;
+        audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &format!("matière créée : {}", name.as_str()))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -499,14 +492,12 @@ mod ssr {
         if !db::insert_assignment(&mut tx, est, teacher, subject, unit).await? {
             return Err(AppError::Conflict("Cette affectation existe déjà.".into()));
         }
-        audit::record(
+        audit::record_by(
             &mut *tx,
-            entry(
-                &user,
-                est,
-                &format!("affectation : enseignant {teacher}, matière {subject}, {unit:?}"),
-                &session::client_ip(),
-            ),
+            &user,
+            est,
+            audit::action::ADMIN,
+            &format!("affectation : enseignant {teacher}, matière {subject}, {unit:?}"),
         )
         .await?;
         tx.commit().await?;
@@ -559,9 +550,12 @@ mod ssr {
         if let Some(c) = class {
             db::enrol(&mut tx, c, id).await?;
         }
-        audit::record(
+        audit::record_by(
             &mut *tx,
-            entry(&user, est, &format!("compte créé : {username} ({})", role.label()), &session::client_ip()),
+            &user,
+            est,
+            audit::action::ADMIN,
+            &format!("compte créé : {username} ({})", role.label()),
         )
         .await?;
         tx.commit().await?;
@@ -579,7 +573,7 @@ mod ssr {
         }
         db::set_active(&mut tx, id, actif).await?;
         let detail = format!("compte {id} {}", if actif { "réactivé" } else { "désactivé" });
-        audit::record(&mut *tx, entry(&user, est, &detail, &session::client_ip())).await?;
+        audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &detail).await?;
         tx.commit().await?;
         if !actif {
             let ended = session::delete_all_for(&st.db, id).await?;
@@ -608,7 +602,7 @@ mod ssr {
         }
         db::apply_import(&mut tx, est, &plan).await?;
         let detail = format!("import {} : {} comptes créés", kind.label(), plan.summary.accounts.len());
-        audit::record(&mut *tx, entry(&user, est, &detail, &session::client_ip())).await?;
+        audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &detail).await?;
         tx.commit().await?;
         Ok(ImportOutcome::Applied(plan.summary))
     }
@@ -621,7 +615,7 @@ mod ssr {
         }
         let letters = db::generate_letters(&mut tx, est, class).await?;
         let detail = format!("lettres d'activation : classe {}, {} codes", letters.class, letters.letters.len());
-        audit::record(&mut *tx, entry(&user, est, &detail, &session::client_ip())).await?;
+        audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &detail).await?;
         tx.commit().await?;
         Ok(letters)
     }

@@ -5,10 +5,12 @@
 use super::api::{AppreciationRow, AppreciationSheet, Bulletin, BulletinSubject, CouncilRow, HeadClass, PeriodStatus};
 use crate::error::AppError;
 use crate::grades::api::PeriodChoice;
-use crate::grades::db::{self as grades_db, lock_open_period, not_returned_policy_on, period_averages};
+use crate::grades::db::{
+    self as grades_db, bind_class, lock_open_period, not_returned_policy_on, period_averages, within_class,
+};
 use crate::server::audit::{self, action};
 use crate::server::{CurrentUser, Db};
-use domain::grades::{Coefficient, format_fr, format_short};
+use domain::grades::{format_fr, format_short};
 use domain::{ClassId, EstablishmentId, GroupId, PeriodId, SubjectId, TeachingUnit, UserId, paris};
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -90,21 +92,7 @@ pub async fn build(
     let policy = not_returned_policy_on(&mut *conn, est).await?;
     let averages = period_averages(&mut *conn, est, period.id, policy, class).await?;
 
-    let subjects: HashMap<i64, (String, Coefficient)> =
-        sqlx::query("SELECT id, name, coefficient_hundredths FROM subjects WHERE establishment_id = $1")
-            .bind(est.0)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let h: i64 = r.try_get("coefficient_hundredths")?;
-                let c = u32::try_from(h)
-                    .ok()
-                    .and_then(|h| Coefficient::from_hundredths(h).ok())
-                    .unwrap_or(Coefficient::ONE);
-                Ok((r.try_get("id")?, (r.try_get("name")?, c)))
-            })
-            .collect::<Result<_, sqlx::Error>>()?;
+    let subjects = grades_db::subjects(&mut *conn, est).await?;
     let mut classes: HashMap<i64, (String, Option<String>)> = HashMap::new();
     for r in sqlx::query(
         "SELECT c.id, c.name, u.first_name, u.last_name FROM classes c LEFT JOIN users u ON u.id = c.head_teacher_id
@@ -142,36 +130,37 @@ pub async fn build(
         }
     }
     let mut groups_of: HashMap<i64, Vec<GroupId>> = HashMap::new();
-    for r in sqlx::query(
+    // For one class (a provisional bulletin), only its students' groups, appréciations and
+    // names are read.
+    let sql = within_class(
         "SELECT gs.student_id, gs.group_id FROM group_students gs JOIN student_groups g ON g.id = gs.group_id
          WHERE g.establishment_id = $1",
-    )
-    .bind(est.0)
-    .fetch_all(&mut *conn)
-    .await?
-    {
+        "gs.student_id",
+        2,
+        class,
+    );
+    for r in bind_class(sqlx::query(&sql).bind(est.0), class).fetch_all(&mut *conn).await? {
         groups_of.entry(r.try_get("student_id")?).or_default().push(GroupId(r.try_get("group_id")?));
     }
     let mut appreciations: HashMap<(i64, i64), String> = HashMap::new();
-    for r in sqlx::query(
+    let sql = within_class(
         "SELECT student_id, subject_id, body FROM appreciations WHERE establishment_id = $1 AND period_id = $2",
-    )
-    .bind(est.0)
-    .bind(period.id.0)
-    .fetch_all(&mut *conn)
-    .await?
-    {
+        "student_id",
+        3,
+        class,
+    );
+    for r in bind_class(sqlx::query(&sql).bind(est.0).bind(period.id.0), class).fetch_all(&mut *conn).await? {
         appreciations.insert((r.try_get("student_id")?, r.try_get("subject_id")?), r.try_get("body")?);
     }
     let mut names: HashMap<i64, String> = HashMap::new();
-    for r in sqlx::query(
+    let sql = within_class(
         "SELECT u.id, u.first_name, u.last_name FROM users u JOIN memberships m ON m.user_id = u.id
          WHERE m.establishment_id = $1 AND m.role = 'eleve'",
-    )
-    .bind(est.0)
-    .fetch_all(&mut *conn)
-    .await?
-    {
+        "u.id",
+        2,
+        class,
+    );
+    for r in bind_class(sqlx::query(&sql).bind(est.0), class).fetch_all(&mut *conn).await? {
         names.insert(r.try_get("id")?, full_name(&r, "first_name", "last_name")?);
     }
 
@@ -291,18 +280,7 @@ pub async fn close_period(
         .await?;
     }
     let detail = format!("{} : {} bulletins publiés, notes et appréciations figées", period.label, bulletins.len());
-    audit::record(
-        &mut *tx,
-        audit::Entry {
-            establishment: Some(est),
-            actor: Some(user.me.id),
-            actor_name: &user.me.username,
-            action: action::PERIOD_CLOSED,
-            detail: &detail,
-            ip: &crate::server::session::client_ip(),
-        },
-    )
-    .await?;
+    audit::record_by(&mut *tx, user, est, action::PERIOD_CLOSED, &detail).await?;
     tx.commit().await?;
     Ok(bulletins.len())
 }
@@ -331,18 +309,7 @@ pub async fn reopen_period(
         .await?
         .rows_affected();
     let detail = format!("{} : rouverte, {withdrawn} bulletins retirés jusqu'à la prochaine clôture", period.label);
-    audit::record(
-        &mut *tx,
-        audit::Entry {
-            establishment: Some(est),
-            actor: Some(user.me.id),
-            actor_name: &user.me.username,
-            action: action::PERIOD_REOPENED,
-            detail: &detail,
-            ip: &crate::server::session::client_ip(),
-        },
-    )
-    .await?;
+    audit::record_by(&mut *tx, user, est, action::PERIOD_REOPENED, &detail).await?;
     tx.commit().await?;
     Ok(withdrawn as usize)
 }
@@ -509,18 +476,7 @@ pub async fn save_appreciations(
             format!("appréciations de {name}")
         };
         let detail = format!("{changed} {what} enregistrées");
-        audit::record(
-            &mut *tx,
-            audit::Entry {
-                establishment: Some(est),
-                actor: Some(user.me.id),
-                actor_name: &user.me.username,
-                action: action::APPRECIATION,
-                detail: &detail,
-                ip: &crate::server::session::client_ip(),
-            },
-        )
-        .await?;
+        audit::record_by(&mut *tx, user, est, action::APPRECIATION, &detail).await?;
     }
     tx.commit().await?;
     Ok(changed)
@@ -583,18 +539,7 @@ pub async fn save_councils(
         }
     }
     let detail = format!("{} : {scheduled} conseil(s) de classe programmé(s)", period.label);
-    audit::record(
-        &mut *tx,
-        audit::Entry {
-            establishment: Some(est),
-            actor: Some(user.me.id),
-            actor_name: &user.me.username,
-            action: action::ADMIN,
-            detail: &detail,
-            ip: &crate::server::session::client_ip(),
-        },
-    )
-    .await?;
+    audit::record_by(&mut *tx, user, est, action::ADMIN, &detail).await?;
     tx.commit().await?;
     Ok(scheduled)
 }

@@ -10,24 +10,18 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod pdf;
 
-use crate::components::{Async, FormError};
+use crate::components::{Async, FormError, query_param};
 use crate::error::AppError;
 use api::*;
 use domain::{PeriodId, SubjectId, UserId};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
-
-fn query<T: std::str::FromStr>(name: &'static str) -> impl Fn() -> Option<T> + Copy + Send + Sync {
-    let q = use_query_map();
-    move || q.read().get(name).and_then(|v| v.parse().ok())
-}
 
 /// `/bulletin[?eleve=ID][&periode=ID]`.
 #[component]
 pub fn BulletinPage() -> impl IntoView {
-    let student = query::<UserId>("eleve");
-    let period = query::<PeriodId>("periode");
+    let student = query_param::<UserId>("eleve");
+    let period = query_param::<PeriodId>("periode");
     let general = ServerAction::<SaveAppreciations>::new();
     let data = Resource::new(move || (student(), period(), general.version().get()), |(s, p, _)| load_bulletin(s, p));
     view! { <Async resource=data ok=move |page: BulletinPage| view! { <BulletinView page general/> }/> }
@@ -298,9 +292,9 @@ fn Chart(periods: Vec<String>, series: Vec<(String, Vec<Option<f64>>)>) -> impl 
 /// general appréciation of a class (its professeur principal, or direction).
 #[component]
 pub fn AppreciationsPage() -> impl IntoView {
-    let unit = query::<String>("unite");
-    let subject = query::<SubjectId>("matiere");
-    let period = query::<PeriodId>("periode");
+    let unit = query_param::<String>("unite");
+    let subject = query_param::<SubjectId>("matiere");
+    let period = query_param::<PeriodId>("periode");
     let save = ServerAction::<SaveAppreciations>::new();
     let data = Resource::new(
         move || (unit(), subject(), period(), save.version().get()),
@@ -453,7 +447,7 @@ fn period_cards(periods: Vec<PeriodStatus>, toggle: ServerAction<SetPeriodClosed
 /// would reach families during a council wait for its end.
 #[component]
 pub fn CouncilsPage() -> impl IntoView {
-    let period = query::<PeriodId>("periode");
+    let period = query_param::<PeriodId>("periode");
     let save = ServerAction::<SaveCouncils>::new();
     let data = Resource::new(
         move || (period(), save.version().get()),

@@ -147,6 +147,52 @@ pub async fn not_returned_policy_on(
     Ok(if zero != 0 { NotReturnedPolicy::CountsAsZero } else { NotReturnedPolicy::NotCounted })
 }
 
+/// The establishment's subjects: id → (name, coefficient in the general average). A stored
+/// coefficient out of range (never written by Préau) counts as 1.
+pub async fn subjects<'e, E>(
+    executor: E,
+    est: EstablishmentId,
+) -> Result<HashMap<i64, (String, Coefficient)>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query("SELECT id, name, coefficient_hundredths FROM subjects WHERE establishment_id = $1")
+        .bind(est.0)
+        .fetch_all(executor)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let coefficient = u32::try_from(r.try_get::<i64, _>("coefficient_hundredths")?)
+                .ok()
+                .and_then(|h| Coefficient::from_hundredths(h).ok())
+                .unwrap_or(Coefficient::ONE);
+            Ok((r.try_get("id")?, (r.try_get("name")?, coefficient)))
+        })
+        .collect()
+}
+
+/// `sql` restricted to the students of `class` when one is given, through the parameter
+/// `$param` that the caller then binds to the class id (and does not bind otherwise).
+pub fn within_class(sql: &str, student_column: &str, param: usize, class: Option<ClassId>) -> String {
+    match class {
+        Some(_) => {
+            format!("{sql} AND {student_column} IN (SELECT student_id FROM class_students WHERE class_id = ${param})")
+        }
+        None => sql.to_string(),
+    }
+}
+
+/// Binds the class id of [`within_class`]'s parameter, when there is one.
+pub fn bind_class<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    class: Option<ClassId>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    match class {
+        Some(c) => query.bind(c.0),
+        None => query,
+    }
+}
+
 /// A class's or group's name.
 pub async fn unit_name(db: &Db, unit: TeachingUnit) -> Result<Option<String>, sqlx::Error> {
     let (column, id) = unit_column(unit);
@@ -685,14 +731,7 @@ pub async fn student_grades(
         ));
     }
 
-    let subjects: BTreeMap<i64, (String, i64)> =
-        sqlx::query("SELECT id, name, coefficient_hundredths FROM subjects WHERE establishment_id = $1")
-            .bind(student.establishment.0)
-            .fetch_all(db)
-            .await?
-            .into_iter()
-            .map(|r| Ok((r.try_get::<i64, _>("id")?, (r.try_get("name")?, r.try_get("coefficient_hundredths")?))))
-            .collect::<Result<_, sqlx::Error>>()?;
+    let subjects = subjects(db, student.establishment).await?;
     let mut teachers: HashMap<i64, Vec<String>> = HashMap::new();
     for r in sqlx::query(
         "SELECT a.subject_id, u.first_name, u.last_name FROM assignments a JOIN users u ON u.id = a.teacher_id
@@ -732,11 +771,7 @@ pub async fn student_grades(
         others.sort();
         others.dedup();
         let stats = class_stats(others.iter().map(|s| average_of(&evaluations, &marks, *s, policy).value));
-        let coefficient = subjects
-            .get(&subject_id)
-            .and_then(|s| u32::try_from(s.1).ok())
-            .and_then(|h| Coefficient::from_hundredths(h).ok())
-            .unwrap_or(Coefficient::ONE);
+        let coefficient = subjects.get(&subject_id).map_or(Coefficient::ONE, |s| s.1);
         let grades = mine
             .iter()
             .filter_map(|e| {
@@ -847,21 +882,7 @@ pub async fn period_averages(
     policy: NotReturnedPolicy,
     class: Option<ClassId>,
 ) -> Result<PeriodAverages, AppError> {
-    let coefficients: HashMap<i64, Coefficient> =
-        sqlx::query("SELECT id, coefficient_hundredths FROM subjects WHERE establishment_id = $1")
-            .bind(est.0)
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let h: i64 = r.try_get("coefficient_hundredths")?;
-                let c = u32::try_from(h)
-                    .ok()
-                    .and_then(|h| Coefficient::from_hundredths(h).ok())
-                    .unwrap_or(Coefficient::ONE);
-                Ok((r.try_get("id")?, c))
-            })
-            .collect::<Result<_, sqlx::Error>>()?;
+    let coefficients = subjects(&mut *conn, est).await?;
     // One class (a provisional bulletin) or the whole establishment (closing a period).
     let students_sql = match class {
         Some(_) => {
@@ -873,11 +894,7 @@ pub async fn period_averages(
                  WHERE c.establishment_id = $1 ORDER BY cs.class_id, cs.student_id"
         }
     };
-    let mut students_query = sqlx::query(students_sql).bind(est.0);
-    if let Some(c) = class {
-        students_query = students_query.bind(c.0);
-    }
-    let students: Vec<(UserId, ClassId)> = students_query
+    let students: Vec<(UserId, ClassId)> = bind_class(sqlx::query(students_sql).bind(est.0), class)
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
@@ -903,20 +920,16 @@ pub async fn period_averages(
     let engine = crate::server::db::Engine::of(conn);
     let packed = engine
         .string_agg("CAST(g.student_id AS TEXT) || ':' || g.status || ':' || COALESCE(CAST(g.points AS TEXT), '')");
-    let rows_sql = format!(
-        "SELECT g.evaluation_id, {packed} AS marks FROM grades g JOIN evaluations e ON e.id = g.evaluation_id
-         WHERE e.establishment_id = $1 AND e.period_id = $2{} GROUP BY g.evaluation_id",
-        if class.is_some() {
-            " AND g.student_id IN (SELECT student_id FROM class_students WHERE class_id = $3)"
-        } else {
-            ""
-        }
-    );
-    let mut rows_query = sqlx::query(&rows_sql).bind(est.0).bind(period.0);
-    if let Some(c) = class {
-        rows_query = rows_query.bind(c.0);
-    }
-    let rows = rows_query.fetch_all(&mut *conn).await?;
+    let rows_sql = within_class(
+        &format!(
+            "SELECT g.evaluation_id, {packed} AS marks FROM grades g JOIN evaluations e ON e.id = g.evaluation_id
+             WHERE e.establishment_id = $1 AND e.period_id = $2"
+        ),
+        "g.student_id",
+        3,
+        class,
+    ) + " GROUP BY g.evaluation_id";
+    let rows = bind_class(sqlx::query(&rows_sql).bind(est.0).bind(period.0), class).fetch_all(&mut *conn).await?;
     let mut marks: HashMap<UserId, Vec<(usize, Mark)>> = HashMap::with_capacity(students.len());
     let corrupt = || AppError::from(anyhow::anyhow!("unreadable packed marks"));
     for r in &rows {
@@ -948,10 +961,8 @@ pub async fn period_averages(
         }
         let subjects: Vec<(SubjectId, Option<f64>)> =
             by_subject.into_iter().map(|(subject, grades)| (subject, subject_average(&grades, policy).value)).collect();
-        let weighted: Vec<(Coefficient, Option<f64>)> = subjects
-            .iter()
-            .map(|(s, avg)| (coefficients.get(&s.0).copied().unwrap_or(Coefficient::ONE), *avg))
-            .collect();
+        let weighted: Vec<(Coefficient, Option<f64>)> =
+            subjects.iter().map(|(s, avg)| (coefficients.get(&s.0).map_or(Coefficient::ONE, |c| c.1), *avg)).collect();
         let general = general_average(&weighted);
         for (subject, avg) in &subjects {
             per_class_subject.entry((class, *subject)).or_default().push(*avg);

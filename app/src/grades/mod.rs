@@ -8,26 +8,20 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 
-use crate::components::{Async, FormError};
+use crate::components::{Async, FormError, query_param};
 use crate::error::AppError;
 use api::*;
 use domain::grades::{Counting, Mark, Scale};
 use domain::{EvaluationId, PeriodId, SubjectId, UserId};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
-
-fn query<T: std::str::FromStr>(name: &'static str) -> impl Fn() -> Option<T> + Copy + Send + Sync {
-    let q = use_query_map();
-    move || q.read().get(name).and_then(|v| v.parse().ok())
-}
 
 /// `/notes`: a student's own grades, a guardian's child's, or (for direction and vie
 /// scolaire) any student's of the establishment, by period.
 #[component]
 pub fn GradesPage() -> impl IntoView {
-    let student = query::<UserId>("eleve");
-    let period = query::<PeriodId>("periode");
+    let student = query_param::<UserId>("eleve");
+    let period = query_param::<PeriodId>("periode");
     let data = Resource::new(move || (student(), period()), |(s, p)| load_student_grades(s, p));
     view! { <Async resource=data ok=|g: StudentGrades| view! { <StudentGradesView g/> }/> }
 }
@@ -204,9 +198,9 @@ fn service_list(services: Vec<ServiceLine>) -> AnyView {
 /// `/carnet-de-notes/saisie?unite=c:ID&matiere=ID[&periode=ID]`: the grid.
 #[component]
 pub fn GradeBookPage() -> impl IntoView {
-    let unit = query::<String>("unite");
-    let subject = query::<SubjectId>("matiere");
-    let period = query::<PeriodId>("periode");
+    let unit = query_param::<String>("unite");
+    let subject = query_param::<SubjectId>("matiere");
+    let period = query_param::<PeriodId>("periode");
     let create = ServerAction::<CreateEvaluation>::new();
     let column = ServerAction::<SaveColumn>::new();
     let import = ServerAction::<ImportGrades>::new();

@@ -52,6 +52,29 @@ where
     Ok(())
 }
 
+/// Records an action of the current user in `establishment`, on the pool or inside the
+/// transaction the action commits with.
+pub async fn record_by<'e, E>(
+    executor: E,
+    user: &super::CurrentUser,
+    establishment: EstablishmentId,
+    action: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let entry = Entry {
+        establishment: Some(establishment),
+        actor: Some(user.me.id),
+        actor_name: &user.me.username,
+        action,
+        detail,
+        ip: &super::session::client_ip(),
+    };
+    record(executor, entry).await
+}
+
 /// Records a refused access by the current user (best effort: a failed audit write is
 /// logged, the refusal stands).
 pub async fn refused(db: &Db, user: &super::CurrentUser, what: &str) {

@@ -35,6 +35,21 @@ async fn demo(app: &TestApp) -> Demo {
     }
 }
 
+/// A French evaluation in 4e C, first trimester, dated 20/11/2026, /20, coefficient 1.
+async fn french_evaluation(prof: &Session, d: &Demo, title: &str) -> i64 {
+    let form = [
+        ("unite", d.class_4c.as_str()),
+        ("matiere", &d.french),
+        ("periode", &d.term1),
+        ("titre", title),
+        ("date", "2026-11-20"),
+        ("bareme", "20"),
+        ("coefficient", "1"),
+        ("prise_en_compte", "normal"),
+    ];
+    prof.call("/api/notes/evaluation/creer", &form).await.1.expect("evaluation")
+}
+
 async fn bulletin(s: &Session, student: &str, period: &str) -> (StatusCode, Result<BulletinPage, AppError>) {
     s.call("/api/bulletins/eleve", &[("eleve", student), ("periode", period)]).await
 }
@@ -93,23 +108,7 @@ async fn closing_a_period_freezes_grades_and_publishes_the_bulletins_to_families
     assert_eq!(save_appreciations(&prof, &d.class_4c, "0", &d.term1, &[(&d.eleve, general)]).await.1.ok(), Some(1));
 
     // A grade entered today, not yet published at 18:00, goes into the bulletin at closing.
-    let evaluation: i64 = prof
-        .call(
-            "/api/notes/evaluation/creer",
-            &[
-                ("unite", d.class_4c.as_str()),
-                ("matiere", &d.french),
-                ("periode", &d.term1),
-                ("titre", "Rédaction"),
-                ("date", "2026-11-20"),
-                ("bareme", "20"),
-                ("coefficient", "1"),
-                ("prise_en_compte", "normal"),
-            ],
-        )
-        .await
-        .1
-        .expect("evaluation");
+    let evaluation = french_evaluation(&prof, &d, "Rédaction").await;
     let save = |note: &'static str| {
         let (prof, eleve) = (&prof, d.eleve.clone());
         async move {
@@ -289,23 +288,7 @@ async fn no_grade_reaches_families_while_the_class_council_sits() {
         .execute(&app.db)
         .await
         .expect("council now");
-    let evaluation: i64 = prof
-        .call(
-            "/api/notes/evaluation/creer",
-            &[
-                ("unite", d.class_4c.as_str()),
-                ("matiere", &d.french),
-                ("periode", &d.term1),
-                ("titre", "Récitation"),
-                ("date", "2026-11-20"),
-                ("bareme", "20"),
-                ("coefficient", "1"),
-                ("prise_en_compte", "normal"),
-            ],
-        )
-        .await
-        .1
-        .expect("evaluation");
+    let evaluation = french_evaluation(&prof, &d, "Récitation").await;
     let (status, _) = prof
         .call::<SavedGrade>(
             "/api/notes/saisir",
