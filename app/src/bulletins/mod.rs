@@ -201,7 +201,7 @@ fn GeneralAppreciationForm(
 fn Chart(periods: Vec<String>, series: Vec<(String, Vec<Option<f64>>)>) -> impl IntoView {
     // Sized so that labels stay readable when the chart shrinks to a phone's width.
     const ROW: f64 = 26.0;
-    const LABEL: f64 = 140.0;
+    const LABEL: f64 = 170.0;
     const PLOT: f64 = 200.0;
     let bar = (ROW - 6.0) / periods.len().max(1) as f64;
     let height = series.len() as f64 * ROW + 24.0;
