@@ -68,3 +68,56 @@ pub fn query_param<T: std::str::FromStr>(name: &'static str) -> impl Fn() -> Opt
     let q = leptos_router::hooks::use_query_map();
     move || q.read().get(name).and_then(|v| v.parse().ok())
 }
+
+/// "Ou choisir un fichier": fills the textarea `target` with a chosen CSV file's text, read
+/// in the browser as UTF-8 or, failing that, as the Windows-1252 French Excel writes
+/// (`domain::import::decode_spreadsheet_text`). It appears once the page is hydrated, since it
+/// needs JavaScript; without it, pasting into the textarea does the same. Files over
+/// `max_bytes` are refused before they are read.
+#[component]
+pub fn CsvFilePicker(target: &'static str, max_bytes: usize) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let problem = RwSignal::new(None::<String>);
+    let picker_id = format!("{target}-fichier");
+    let on_change = move |ev: leptos::ev::Event| {
+        use leptos::wasm_bindgen::JsCast;
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        let size = file.size();
+        if size > max_bytes as f64 {
+            problem.set(Some(format!(
+                "« {} » fait {} Ko : {} Ko au plus. Gardez seulement les lignes et les colonnes utiles.",
+                file.name(),
+                (size / 1024.0).ceil(),
+                max_bytes / 1024
+            )));
+            input.set_value("");
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let read = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await;
+            let area =
+                document().get_element_by_id(target).and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok());
+            match (read, area) {
+                (Ok(buffer), Some(area)) => {
+                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                    area.set_value(&domain::import::decode_spreadsheet_text(&bytes));
+                    problem.set(None);
+                }
+                _ => problem.set(Some("Le fichier n'a pas pu être lu : réessayez, ou collez son contenu.".into())),
+            }
+        });
+    };
+    move || {
+        hydrated.get().then(|| {
+            view! {
+                <p class="file-pick">
+                    <label for=picker_id.clone()>"Ou choisissez un fichier CSV (il remplit la zone ci-dessus) : "</label>
+                    <input id=picker_id.clone() type="file" accept=".csv,.txt,text/csv,text/plain" on:change=on_change/>
+                </p>
+                {move || problem.get().map(|p| view! { <p class="alert" role="alert">{p}</p> })}
+            }
+        })
+    }
+}

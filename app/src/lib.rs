@@ -96,14 +96,20 @@ pub fn App() -> impl IntoView {
 
 /// The logged-in frame: header, navigation for the person's roles, and the page. Anyone not
 /// logged in is sent to the login page, and comes back here after.
+///
+/// The page (`Outlet`) sits beside the header's `Suspense`, not inside it: on the server a
+/// `Suspense` walks its children several times to find every resource they read, and a page
+/// built inside it would create (and fetch, and serialise into the HTML) its data once per
+/// walk.
 #[component]
 fn Shell() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
     let location = use_location();
     view! {
-        <Suspense fallback=components::Loading>
+        <a class="skip" href="#contenu">"Aller au contenu"</a>
+        <Suspense fallback=|| view! { <header class="topbar"><a class="brand" href="/">"Préau"</a></header> }>
             {move || me.get().map(|r| match r {
-                Ok(Some(me)) => view! { <Frame me/> }.into_any(),
+                Ok(Some(me)) => view! { <TopBar me/> }.into_any(),
                 Ok(None) => {
                     let next = location.pathname.get_untracked();
                     let target = if next == "/" { "/connexion".to_string() } else {
@@ -114,6 +120,9 @@ fn Shell() -> impl IntoView {
                 Err(e) => view! { <components::ErrorBox error=e/> }.into_any(),
             })}
         </Suspense>
+        <main id="contenu" class="content">
+            <Outlet/>
+        </main>
     }
 }
 
@@ -127,7 +136,7 @@ fn encode_query(s: &str) -> String {
 }
 
 #[component]
-fn Frame(me: Me) -> impl IntoView {
+fn TopBar(me: Me) -> impl IntoView {
     let establishment = me.establishment.as_ref().map(|e| e.name.clone()).unwrap_or_default();
     // Links only where the page will answer: administration and the access log work within
     // the establishment the person acts in.
@@ -138,9 +147,7 @@ fn Frame(me: Me) -> impl IntoView {
     let periods = me.has(Role::Direction);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
-    provide_context(me);
     view! {
-        <a class="skip" href="#contenu">"Aller au contenu"</a>
         <header class="topbar">
             <a class="brand" href="/">"Préau"</a>
             <span class="establishment">{establishment}</span>
@@ -161,9 +168,6 @@ fn Frame(me: Me) -> impl IntoView {
                 <auth::LogoutButton/>
             </div>
         </header>
-        <main id="contenu" class="content">
-            <Outlet/>
-        </main>
     }
 }
 

@@ -143,6 +143,32 @@ fn normalise_header(h: &str) -> String {
         .collect()
 }
 
+/// The text of a file chosen in the browser, whatever the spreadsheet saved it as: UTF-8
+/// (with or without a byte-order mark), or Windows-1252, which French Excel still writes for
+/// "CSV (séparateur : point-virgule)". Bytes that are not valid UTF-8 are read as
+/// Windows-1252, so "Élodie" arrives as "Élodie" either way.
+pub fn decode_spreadsheet_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => bytes.iter().map(|&b| windows_1252(b)).collect(),
+    }
+}
+
+/// One Windows-1252 byte as a character: Latin-1, except 0x80–0x9F, where Windows puts the
+/// euro sign, typographic quotes and dashes, "œ" and "Œ" (the five bytes it leaves undefined
+/// map to the C1 controls, as browsers do).
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', //
+        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9F => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
+}
+
 /// Splits CSV text into records of fields, honouring double quotes ("" inside quotes is a
 /// quote). Returns each record with the 1-based line it starts on.
 pub fn split_records(text: &str, delimiter: char) -> Result<Vec<(usize, Vec<String>)>, ImportProblem> {
@@ -352,6 +378,15 @@ pub fn parse_import(kind: ImportKind, text: &str) -> Result<Vec<ImportRow>, Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_read_as_utf8_or_else_as_windows_1252() {
+        assert_eq!(decode_spreadsheet_text("Nom;Prénom\nŒuvre;Zoé".as_bytes()), "Nom;Prénom\nŒuvre;Zoé");
+        assert_eq!(decode_spreadsheet_text(b"\xEF\xBB\xBFNom;Pr\xC3\xA9nom"), "Nom;Prénom");
+        // "Nom;Prénom\nCœur;Élodie;12€" as French Excel saves it.
+        assert_eq!(decode_spreadsheet_text(b"Nom;Pr\xE9nom\nC\x9Cur;\xC9lodie;12\x80"), "Nom;Prénom\nCœur;Élodie;12€");
+        assert_eq!(decode_spreadsheet_text(b""), "");
+    }
 
     #[test]
     fn a_clean_student_file_parses_with_either_separator() {

@@ -1,7 +1,7 @@
 // Grades: a teacher enters a column with the keyboard (or, without JavaScript, posts it), and
 // a parent reads a child's grades on a phone and opens "Voir le calcul".
 import { expect, test } from '@playwright/test';
-import { hydrated, login, watchErrors } from './helpers';
+import { hydrated, login, open, watchErrors } from './helpers';
 
 test('un enseignant saisit une colonne de notes au clavier', async ({ page }, testInfo) => {
   const errors = watchErrors(page);
@@ -48,6 +48,33 @@ test('un enseignant saisit une colonne de notes au clavier', async ({ page }, te
   await expect(cells.nth(2)).toHaveValue('Abs');
   await expect(cells.nth(3)).toHaveValue('');
   expect(errors.filter((e) => !e.includes('422'))).toEqual([]);
+});
+
+test("un enseignant importe les notes d'une évaluation depuis un fichier CSV d'Excel", async ({ page }, testInfo) => {
+  test.skip(!hydrated(testInfo), 'le choix de fichier apparaît avec JavaScript ; sans lui, on colle le contenu');
+  const errors = watchErrors(page);
+  const title = `Import ${testInfo.project.name}`;
+  await login(page, testInfo, 'demo.prof');
+  await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
+  await open(page, '/carnet-de-notes', testInfo);
+  await page.getByRole('link', { name: '4e C — Français' }).click();
+  await page.getByLabel('Titre').fill(title);
+  await page.getByRole('button', { name: "Créer l'évaluation" }).click();
+  const cells = page.getByLabel(new RegExp(`, ${title} \\(sur 20\\)$`));
+  await expect(cells).toHaveCount(25);
+
+  await page.getByText("Importer les notes d'une évaluation").click();
+  const option = page.locator('select[name=evaluation] option', { hasText: title });
+  await page.locator('select[name=evaluation]').selectOption((await option.getAttribute('value')) ?? '');
+  // French Excel saves "CSV (séparateur : point-virgule)" in Windows-1252: "é" is one byte.
+  const file = Buffer.from('Nom;Prénom;Note\r\nGARNIER;Léo;14,5\r\n', 'latin1');
+  await page.getByLabel(/Ou choisissez un fichier CSV/).setInputFiles({ name: 'notes.csv', mimeType: 'text/csv', buffer: file });
+  await expect(page.locator('#notes_csv')).toHaveValue(/GARNIER;Léo;14,5/);
+  await page.getByRole('button', { name: 'Importer', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Import terminé : 1 note(s)' })).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel(new RegExp(`^GARNIER Léo, ${title} \\(sur 20\\)$`))).toHaveValue('14,5');
+  expect(errors).toEqual([]);
 });
 
 test("un parent consulte les notes de son enfant et ouvre le calcul d'une moyenne", async ({ page }, testInfo) => {

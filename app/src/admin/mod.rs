@@ -5,9 +5,9 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 
-use crate::components::{Async, FormError};
+use crate::components::{Async, CsvFilePicker, FormError};
 use api::*;
-use domain::import::{IMPORT_MAX_ROWS, ImportKind};
+use domain::import::{IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, ImportKind};
 use domain::{ClassId, Role};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -287,6 +287,7 @@ pub fn ImportPage() -> impl IntoView {
                     </select>
                     <label for="contenu_fichier">"Contenu du fichier"</label>
                     <textarea id="contenu_fichier" name="contenu" rows="12" required spellcheck="false"></textarea>
+                    <CsvFilePicker target="contenu_fichier" max_bytes=IMPORT_MAX_BYTES/>
                     <div class="actions">
                         <button type="submit" name="appliquer" value="false">"Vérifier"</button>
                         <button type="submit" name="appliquer" value="true" class="primary">"Importer"</button>

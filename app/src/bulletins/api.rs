@@ -259,13 +259,14 @@ pub mod ssr {
             chart_periods: Vec::new(),
             chart: Vec::new(),
         };
-        (page.chart_periods, page.chart) = db::chart(&st.db, target).await?;
+        let issued = db::issued(&st.db, target).await?;
+        (page.chart_periods, page.chart) = db::chart(&issued);
         let Some(period) = period else {
             page.absent_reason = Some("Aucune période n'est définie pour l'année en cours.".into());
             return Ok(page);
         };
         if period.closed {
-            page.bulletin = db::issued(&st.db, target, period.id).await?;
+            page.bulletin = issued.into_iter().find(|(id, _)| *id == period.id).map(|(_, b)| b);
             if page.bulletin.is_none() {
                 page.absent_reason = Some(format!(
                     "Aucun bulletin n'a été édité pour {} : l'élève n'était inscrit dans aucune classe à la clôture.",

@@ -31,33 +31,30 @@ fn decode(body: &str) -> Result<Bulletin, AppError> {
     serde_json::from_str(body).map_err(|e| AppError::from(anyhow::anyhow!("stored bulletin unreadable: {e}")))
 }
 
-/// The bulletin issued for a student and period, if any.
-pub async fn issued(db: &Db, student: UserId, period: PeriodId) -> Result<Option<Bulletin>, AppError> {
-    let body: Option<String> =
-        sqlx::query_scalar("SELECT body FROM bulletins WHERE student_id = $1 AND period_id = $2")
-            .bind(student.0)
-            .bind(period.0)
-            .fetch_optional(db)
-            .await?;
-    body.as_deref().map(decode).transpose()
-}
-
-/// The student's subject averages over their issued bulletins, period by period: the period
-/// labels, and per subject (alphabetical) one value per period.
-pub async fn chart(db: &Db, student: UserId) -> Result<(Vec<String>, Vec<(String, Vec<Option<f64>>)>), AppError> {
+/// Every bulletin issued for a student, in period order: what the page shows for a closed
+/// period and what its chart draws, read in one query.
+pub async fn issued(db: &Db, student: UserId) -> Result<Vec<(PeriodId, Bulletin)>, AppError> {
     let rows = sqlx::query(
-        "SELECT b.body FROM bulletins b JOIN periods p ON p.id = b.period_id WHERE b.student_id = $1 ORDER BY p.starts_on",
+        "SELECT b.period_id, b.body FROM bulletins b JOIN periods p ON p.id = b.period_id WHERE b.student_id = $1 ORDER BY p.starts_on",
     )
     .bind(student.0)
     .fetch_all(db)
     .await?;
-    let mut labels = Vec::with_capacity(rows.len());
+    rows.iter().map(|r| Ok((PeriodId(r.try_get("period_id")?), decode(&r.try_get::<String, _>("body")?)?))).collect()
+}
+
+/// A subject's averages, one per period (`None`: no average that period).
+pub type Series = (String, Vec<Option<f64>>);
+
+/// The subject averages of issued bulletins, period by period: the period labels, and per
+/// subject (alphabetical) one value per period.
+pub fn chart(issued: &[(PeriodId, Bulletin)]) -> (Vec<String>, Vec<Series>) {
+    let mut labels = Vec::with_capacity(issued.len());
     let mut series: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        let b = decode(&r.try_get::<String, _>("body")?)?;
+    for (i, (_, b)) in issued.iter().enumerate() {
         labels.push(b.period.clone());
-        for s in b.subjects {
-            let values = series.entry(s.name).or_insert_with(|| vec![None; i]);
+        for s in &b.subjects {
+            let values = series.entry(s.name.clone()).or_insert_with(|| vec![None; i]);
             values.resize(i, None);
             values.push(s.average_value);
         }
@@ -65,7 +62,7 @@ pub async fn chart(db: &Db, student: UserId) -> Result<(Vec<String>, Vec<(String
     for values in series.values_mut() {
         values.resize(labels.len(), None);
     }
-    Ok((labels, series.into_iter().collect()))
+    (labels, series.into_iter().collect())
 }
 
 /// Builds the bulletins of a period from the current grades and appréciations: of the whole

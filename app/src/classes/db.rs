@@ -66,32 +66,28 @@ pub async fn unit_page(db: &Db, unit: TeachingUnit) -> Result<UnitPage, sqlx::Er
     })
 }
 
-/// The student's establishment, class and groups, or `None` when `id` is not a student.
+/// The student's establishment (their first as a student), class there and groups, or `None`
+/// when `id` is not a student; one round trip, as every permission check on a student asks.
 pub async fn student_ref(db: &Db, id: UserId) -> Result<Option<StudentRef>, sqlx::Error> {
-    let Some(est) = sqlx::query_scalar::<_, i64>(
-        "SELECT establishment_id FROM memberships WHERE user_id = $1 AND role = 'eleve' ORDER BY establishment_id LIMIT 1",
+    let rows = sqlx::query(
+        "SELECT 'member' AS kind, establishment_id AS a, CAST(NULL AS BIGINT) AS b FROM memberships WHERE user_id = $1 AND role = 'eleve'
+         UNION ALL
+         SELECT 'class', cs.class_id, c.establishment_id FROM class_students cs JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = $1
+         UNION ALL
+         SELECT 'group', group_id, NULL FROM group_students WHERE student_id = $1",
     )
     .bind(id.0)
-    .fetch_optional(db)
-    .await?
-    else {
+    .fetch_all(db)
+    .await?;
+    let mut facts = Vec::with_capacity(rows.len());
+    for r in &rows {
+        facts.push((r.try_get::<String, _>("kind")?, r.try_get::<i64, _>("a")?, r.try_get::<Option<i64>, _>("b")?));
+    }
+    let Some(est) = facts.iter().filter(|(k, ..)| k == "member").map(|(_, a, _)| *a).min() else {
         return Ok(None);
     };
-    let class = sqlx::query_scalar::<_, i64>(
-        "SELECT cs.class_id FROM class_students cs JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = $1 AND c.establishment_id = $2",
-    )
-    .bind(id.0)
-    .bind(est)
-    .fetch_optional(db)
-    .await?
-    .map(ClassId);
-    let groups = sqlx::query_scalar::<_, i64>("SELECT group_id FROM group_students WHERE student_id = $1")
-        .bind(id.0)
-        .fetch_all(db)
-        .await?
-        .into_iter()
-        .map(GroupId)
-        .collect();
+    let class = facts.iter().find(|(k, _, b)| k == "class" && *b == Some(est)).map(|(_, a, _)| ClassId(*a));
+    let groups = facts.iter().filter(|(k, ..)| k == "group").map(|(_, a, _)| GroupId(*a)).collect();
     Ok(Some(StudentRef { id, establishment: EstablishmentId(est), class, groups }))
 }
 

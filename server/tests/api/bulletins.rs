@@ -314,3 +314,17 @@ async fn no_grade_reaches_families_while_the_class_council_sits() {
         parent.call("/api/notes/eleve", &[("eleve", d.eleve.as_str()), ("periode", &d.term1)]).await.1.expect("grades");
     assert!(seen(&page) && page.pending.is_none());
 }
+
+#[tokio::test]
+async fn a_page_fetches_and_embeds_its_data_once() {
+    // On the server a Suspense walks its children several times; a page built inside the
+    // frame's Suspense used to load its data, and serialise it into the HTML, once per walk.
+    let app = spawn_app().await;
+    let parent = app.login_as("demo.parent").await;
+    let res = parent.get("/bulletin").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("page");
+    assert!(html.contains("Garnier"), "the page renders the child's bulletin page");
+    assert_eq!(html.matches("student_name").count(), 1, "the bulletin page's data, once");
+    assert_eq!(html.matches("__RESOLVED_RESOURCES[").count(), 2, "who is logged in, and the page's data");
+}
