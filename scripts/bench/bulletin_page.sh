@@ -6,7 +6,9 @@
 # Debian's wrk (apt-get install wrk). Stops by itself.
 #   scripts/bench/bulletin_page.sh [CONNECTIONS=32] [DURATION=20]
 # PAGE=/ (or another path) measures that page instead, with the same session, for comparison;
-# KEEP=file.html keeps the page that was measured.
+# KEEP=file.html keeps the page that was measured. Requests say `Accept-Encoding: gzip, deflate,
+# br, zstd` as Chromium does, so the server compresses each page as it would for a browser;
+# ENCODING=identity measures without compression.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 connections="${1:-32}"
@@ -37,5 +39,8 @@ cookie=$(awk '$6 ~ /session/ {print $6"="$7}' "$work/parent")
 bytes=$(curl -fs -H "Cookie: $cookie" "$page" | tee "$work/page.html" | wc -c)
 [ -n "${PAGE:-}" ] || grep -q 'Bulletin publié le' "$work/page.html" || { echo "the bulletin page did not show the issued bulletin"; exit 1; }
 echo "GET ${PAGE:-/bulletin} as demo.parent: $bytes bytes of HTML; wrk -t1 -c$connections -d${duration}s"
-wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Cookie: $cookie" "$page"
+encoding="${ENCODING:-gzip, deflate, br, zstd}"
+wire=$(curl -fs -H "Cookie: $cookie" -H "Accept-Encoding: $encoding" -o /dev/null -w '%{size_download} bytes (%header{content-encoding})' "$page")
+echo "on the wire with Accept-Encoding: $encoding: $wire"
+wrk -t1 -c"$connections" -d"${duration}s" --latency -H "Cookie: $cookie" -H "Accept-Encoding: $encoding" "$page"
 ps -o rss=,cputime= -p "$server" | awk '{printf "server RSS after the run: %.0f MiB, CPU time %s\n", $1/1024, $2}'

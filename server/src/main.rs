@@ -2,6 +2,12 @@
 
 use server::{cli, config::Settings};
 
+/// mimalloc rather than glibc's malloc: rendering a page is allocation-heavy, and under load
+/// glibc's arenas kept 90 MiB resident where mimalloc keeps 55 MiB, with about 8 % more pages
+/// served per second (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let settings = match Settings::from_env() {
