@@ -112,22 +112,24 @@ pub fn token_from_cookie_header(config: &AuthConfig, header: &str) -> Option<Str
     })
 }
 
-/// Resolves a cookie token into the current user, ending expired sessions. Refreshes
-/// `last_seen_at` at most once a minute to keep reads cheap.
+/// Resolves a cookie token into the current user, ending expired sessions. The session and
+/// the person behind it are read in one query (it runs on every request); `last_seen_at` is
+/// refreshed at most once a minute to keep reads cheap.
 pub async fn load(state: &AppState, token: &str) -> Result<Option<CurrentUser>, AppError> {
     let db = &state.db;
     let token_hash = sha256_hex(token);
-    let row = sqlx::query(
-        "SELECT s.user_id, s.created_at, s.last_seen_at, u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
-    )
-    .bind(&token_hash)
-    .fetch_optional(db)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let user = UserId(row.try_get("user_id")?);
-    let created: i64 = row.try_get("created_at")?;
-    let last_seen: i64 = row.try_get("last_seen_at")?;
-    let active: i64 = row.try_get("active")?;
+    let rows = sqlx::query(PERSON_FACTS_BY_SESSION).bind(&token_hash).fetch_all(db).await?;
+    let mut session = None;
+    for r in &rows {
+        if r.try_get::<String, _>("kind")? == "session" {
+            let user = UserId(r.try_get("a")?);
+            let created: Option<i64> = r.try_get("b")?;
+            let last_seen: Option<i64> = r.try_get("c")?;
+            let active: Option<i64> = r.try_get("d")?;
+            session = Some((user, created.unwrap_or(0), last_seen.unwrap_or(0), active.unwrap_or(0)));
+        }
+    }
+    let Some((user, created, last_seen, active)) = session else { return Ok(None) };
     let now = now_ms();
     let expired =
         now - last_seen > state.auth.idle_timeout_ms || now - created > state.auth.absolute_timeout_ms || active == 0;
@@ -142,36 +144,65 @@ pub async fn load(state: &AppState, token: &str) -> Result<Option<CurrentUser>, 
             .execute(db)
             .await?;
     }
-    let (me, viewer) = load_person(db, user).await?;
+    let (me, viewer) = person_from_facts(user, &rows)?;
     Ok(Some(CurrentUser { me, viewer, token_hash }))
 }
 
-/// Everything about a person that pages and permission checks need, read in one round trip
-/// (it runs on every request): one row per fact, tagged by `kind`. NULLs are cast so that
-/// PostgreSQL types the union's columns the same in every branch.
-const PERSON_FACTS: &str = "
-    SELECT 'user' AS kind, region_admin AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c,
-           CAST(NULL AS BIGINT) AS d, username AS s1, first_name AS s2, last_name AS s3
-      FROM users WHERE id = $1
+/// Everything about a person that pages and permission checks need, read in one round trip:
+/// one row per fact, tagged by `kind`, for the person in the CTE `me` that each caller puts
+/// in front. NULLs are cast so that PostgreSQL types the union's columns the same in every
+/// branch.
+macro_rules! person_facts {
+    ($me:literal) => {
+        concat!(
+            $me,
+            "
+    SELECT 'user' AS kind, u.region_admin AS a, CAST(NULL AS BIGINT) AS b, CAST(NULL AS BIGINT) AS c,
+           CAST(NULL AS BIGINT) AS d, u.username AS s1, u.first_name AS s2, u.last_name AS s3
+      FROM me JOIN users u ON u.id = me.user_id
+    UNION ALL
+    SELECT 'session', me.user_id, me.created_at, me.last_seen_at, u.active, NULL, NULL, NULL
+      FROM me JOIN users u ON u.id = me.user_id WHERE me.created_at IS NOT NULL
     UNION ALL
     SELECT 'member', m.establishment_id, NULL, NULL, NULL, m.role, e.name, e.uai
-      FROM memberships m JOIN establishments e ON e.id = m.establishment_id WHERE m.user_id = $1
+      FROM memberships m JOIN establishments e ON e.id = m.establishment_id
+     WHERE m.user_id = (SELECT user_id FROM me)
     UNION ALL
-    SELECT 'child', student_id, NULL, NULL, NULL, NULL, NULL, NULL FROM guardianships WHERE guardian_id = $1
+    SELECT 'child', student_id, NULL, NULL, NULL, NULL, NULL, NULL
+      FROM guardianships WHERE guardian_id = (SELECT user_id FROM me)
     UNION ALL
     SELECT 'teaches', establishment_id, class_id, group_id, subject_id, NULL, NULL, NULL
-      FROM assignments WHERE teacher_id = $1
+      FROM assignments WHERE teacher_id = (SELECT user_id FROM me)
     UNION ALL
     SELECT 'enrolled', c.establishment_id, c.id, NULL, NULL, NULL, NULL, NULL
-      FROM class_students cs JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = $1
+      FROM class_students cs JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = (SELECT user_id FROM me)
     UNION ALL
     SELECT 'enrolled', g.establishment_id, NULL, g.id, NULL, NULL, NULL, NULL
-      FROM group_students gs JOIN student_groups g ON g.id = gs.group_id WHERE gs.student_id = $1
+      FROM group_students gs JOIN student_groups g ON g.id = gs.group_id WHERE gs.student_id = (SELECT user_id FROM me)
     UNION ALL
-    SELECT 'heads', establishment_id, id, NULL, NULL, NULL, NULL, NULL FROM classes WHERE head_teacher_id = $1";
+    SELECT 'heads', establishment_id, id, NULL, NULL, NULL, NULL, NULL
+      FROM classes WHERE head_teacher_id = (SELECT user_id FROM me)"
+        )
+    };
+}
+
+/// The facts of the person whose id is `$1`.
+const PERSON_FACTS: &str = person_facts!(
+    "WITH me AS (SELECT id AS user_id, CAST(NULL AS BIGINT) AS created_at, CAST(NULL AS BIGINT) AS last_seen_at
+                  FROM users WHERE id = $1)"
+);
+
+/// The facts of the person behind the session whose token hash is `$1`, plus a `session` row
+/// (user id, creation, last use, whether the account is active) when the session exists.
+const PERSON_FACTS_BY_SESSION: &str =
+    person_facts!("WITH me AS (SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = $1)");
 
 pub async fn load_person(db: &Db, user: UserId) -> Result<(Me, Viewer), AppError> {
     let rows = sqlx::query(PERSON_FACTS).bind(user.0).fetch_all(db).await?;
+    person_from_facts(user, &rows)
+}
+
+fn person_from_facts(user: UserId, rows: &[sqlx::any::AnyRow]) -> Result<(Me, Viewer), AppError> {
     let mut viewer = Viewer {
         user,
         region_admin: false,
@@ -183,7 +214,7 @@ pub async fn load_person(db: &Db, user: UserId) -> Result<(Me, Viewer), AppError
     };
     let mut names: Option<(String, String, String)> = None;
     let mut establishments: Vec<EstablishmentInfo> = Vec::new();
-    for r in &rows {
+    for r in rows {
         let a: i64 = r.try_get("a")?;
         let b: Option<i64> = r.try_get("b")?;
         let c: Option<i64> = r.try_get("c")?;
