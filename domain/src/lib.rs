@@ -10,6 +10,7 @@ pub mod ids;
 pub mod import;
 pub mod paris;
 pub mod permissions;
+pub mod quiz;
 pub mod roles;
 pub mod throttle;
 pub mod validation;
