@@ -34,6 +34,16 @@ cargo clippy -p frontend -p app --features frontend/hydrate --target wasm32-unkn
 step "unit and integration tests (database: ${pg:+PostgreSQL}${pg:-SQLite})"
 cargo test -p domain -p app -p server
 
+traces="${PREAU_EDITING_TRACES:-../shared/data/editing-traces}"
+if [ -z "$pg" ]; then
+  if [ -d "$traces" ]; then
+    step "pad document: replaying the editing traces in $traces"
+    cargo run --release -q -p domain --example trace_replay -- --check "$traces"
+  else
+    step "pad document: no editing traces at $traces (PREAU_EDITING_TRACES), replay skipped"
+  fi
+fi
+
 step "release build (server and wasm, via cargo-leptos)"
 cargo leptos build --release --precompress
 

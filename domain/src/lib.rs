@@ -8,6 +8,7 @@ pub mod grade_csv;
 pub mod grades;
 pub mod ids;
 pub mod import;
+pub mod pad;
 pub mod paris;
 pub mod permissions;
 pub mod quiz;

@@ -1,0 +1,281 @@
+//! The collaborative pad's document, shared by the browser and the server: one text on yrs
+//! (the Rust port of Yjs), so any Yjs peer speaks the same updates. Positions count UTF-16
+//! code units, as a browser's `textarea.selectionStart` does.
+//!
+//! Nothing here does I/O: the server stores and forwards the updates these functions check and
+//! produce, and the browser applies them to what the person sees. Wire messages are in
+//! [`wire`].
+
+pub mod wire;
+
+use yrs::updates::decoder::Decode;
+use yrs::{ClientID, Doc, GetString, OffsetKind, Options, ReadTxn, StateVector, Text, TextRef, Transact, Update};
+
+/// Largest update (or state) accepted in one piece, in bytes: a WebSocket frame's limit.
+pub const MAX_UPDATE_BYTES: usize = wire::MAX_FRAME_BYTES;
+
+/// Largest client id Yjs uses (53 bits, a JavaScript safe integer).
+pub const MAX_CLIENT_ID: u64 = (1 << 53) - 1;
+
+/// Why an update was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PadError {
+    #[error("La modification est trop volumineuse (plus de {MAX_UPDATE_BYTES} octets).")]
+    TooLarge,
+    #[error("La modification est illisible : rechargez la page.")]
+    Malformed,
+    #[error("Le message est illisible : rechargez la page.")]
+    BadMessage,
+}
+
+/// A pad's text and its editing history, as a CRDT.
+pub struct PadDoc {
+    doc: Doc,
+    text: TextRef,
+}
+
+impl std::fmt::Debug for PadDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PadDoc").field("text", &self.text()).finish()
+    }
+}
+
+fn decode(update: &[u8]) -> Result<Update, PadError> {
+    if update.len() > MAX_UPDATE_BYTES {
+        return Err(PadError::TooLarge);
+    }
+    Update::decode_v1(update).map_err(|_| PadError::Malformed)
+}
+
+impl PadDoc {
+    /// An empty pad edited by `client_id` (taken modulo 2^53, and never 0).
+    pub fn new(client_id: u64) -> Self {
+        let id = (client_id & MAX_CLIENT_ID).max(1);
+        let options = Options { offset_kind: OffsetKind::Utf16, ..Options::with_client_id(ClientID::new(id)) };
+        let doc = Doc::with_options(options);
+        let text = doc.get_or_insert_text("content");
+        PadDoc { doc, text }
+    }
+
+    /// A pad rebuilt from stored updates (a snapshot, then what came after it).
+    pub fn from_updates<B: AsRef<[u8]>>(client_id: u64, updates: &[B]) -> Result<Self, PadError> {
+        let mut pad = PadDoc::new(client_id);
+        for u in updates {
+            pad.apply_update(u.as_ref())?;
+        }
+        Ok(pad)
+    }
+
+    /// The current text.
+    pub fn text(&self) -> String {
+        self.text.get_string(&self.doc.transact())
+    }
+
+    /// Length of the text in UTF-16 code units.
+    pub fn len_utf16(&self) -> u32 {
+        self.text.len(&self.doc.transact())
+    }
+
+    /// This replica's state vector, encoded (sync step 1).
+    pub fn state_vector(&self) -> Vec<u8> {
+        use yrs::updates::encoder::Encode;
+        self.doc.transact().state_vector().encode_v1()
+    }
+
+    /// How many items this replica has integrated from `client_id` (its clock in the state
+    /// vector): an agent may keep its id only while it has seen all of its own edits.
+    pub fn clock(&self, client_id: u64) -> u32 {
+        let id = ClientID::new((client_id & MAX_CLIENT_ID).max(1));
+        self.doc.transact().state_vector().get(&id)
+    }
+
+    /// What a replica with the encoded state vector `remote` is missing (sync step 2).
+    pub fn diff_since(&self, remote: &[u8]) -> Result<Vec<u8>, PadError> {
+        if remote.len() > MAX_UPDATE_BYTES {
+            return Err(PadError::TooLarge);
+        }
+        let sv = StateVector::decode_v1(remote).map_err(|_| PadError::Malformed)?;
+        Ok(self.doc.transact().encode_state_as_update_v1(&sv))
+    }
+
+    /// The whole pad as one update: its compacted snapshot.
+    pub fn full_state(&self) -> Vec<u8> {
+        self.doc.transact().encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// Applies an update from another replica (updates are idempotent and commute). Returns
+    /// whether it may have brought something new: false only for an update whose insertions
+    /// were all seen and that deletes nothing. An update that deletes counts as new even when
+    /// seen before: telling a resent deletion apart would cost a comparison of delete sets
+    /// that grows with the pad, and storing it twice is harmless.
+    pub fn apply_update(&mut self, update: &[u8]) -> Result<bool, PadError> {
+        let decoded = decode(update)?;
+        let deletes = !decoded.delete_set().is_empty();
+        let mut txn = self.doc.transact_mut();
+        let before = txn.state_vector();
+        txn.apply_update(decoded).map_err(|_| PadError::Malformed)?;
+        Ok(deletes || txn.state_vector() != before)
+    }
+
+    /// Inserts `chunk` at `index` (UTF-16 units, clamped to the text) and returns the update
+    /// to send.
+    pub fn insert(&mut self, index: u32, chunk: &str) -> Vec<u8> {
+        let mut txn = self.doc.transact_mut();
+        let index = index.min(self.text.len(&txn));
+        self.text.insert(&mut txn, index, chunk);
+        txn.encode_update_v1()
+    }
+
+    /// Deletes `len` UTF-16 units from `index` (clamped to the text) and returns the update
+    /// to send.
+    pub fn delete(&mut self, index: u32, len: u32) -> Vec<u8> {
+        let mut txn = self.doc.transact_mut();
+        let total = self.text.len(&txn);
+        let index = index.min(total);
+        let len = len.min(total - index);
+        if len > 0 {
+            self.text.remove_range(&mut txn, index, len);
+        }
+        txn.encode_update_v1()
+    }
+}
+
+/// Merges updates into one (a pad's updates of one tick, to store and send once).
+pub fn merge_updates<B: AsRef<[u8]>>(updates: &[B]) -> Result<Vec<u8>, PadError> {
+    for u in updates {
+        decode(u.as_ref())?;
+    }
+    yrs::merge_updates_v1(updates.iter().map(AsRef::as_ref)).map_err(|_| PadError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn positions_count_utf16_units_like_a_browser() {
+        let mut pad = PadDoc::new(1);
+        pad.insert(0, "Élève 🎒 !");
+        // "🎒" is two UTF-16 units: index 8 is after it.
+        pad.insert(8, "x");
+        assert_eq!(pad.text(), "Élève 🎒x !");
+        assert_eq!(pad.len_utf16(), 11);
+        pad.delete(6, 2);
+        assert_eq!(pad.text(), "Élève x !");
+    }
+
+    #[test]
+    fn positions_past_the_end_are_clamped_instead_of_panicking() {
+        let mut pad = PadDoc::new(1);
+        pad.insert(50, "abc");
+        pad.delete(2, 99);
+        pad.delete(99, 1);
+        assert_eq!(pad.text(), "ab");
+    }
+
+    #[test]
+    fn a_replayed_update_changes_nothing_the_second_time() -> Result<(), PadError> {
+        let mut a = PadDoc::new(1);
+        let mut b = PadDoc::new(2);
+        let u = a.insert(0, "Bonjour");
+        assert!(b.apply_update(&u)?);
+        assert!(!b.apply_update(&u)?);
+        let d = a.delete(0, 3);
+        assert!(b.apply_update(&d)?);
+        // A deletion seen before still counts as possibly new (see `apply_update`), and
+        // applying it again changes nothing.
+        assert!(b.apply_update(&d)?);
+        assert_eq!(b.text(), "jour");
+        Ok(())
+    }
+
+    #[test]
+    fn garbage_and_oversize_updates_are_refused() {
+        let mut pad = PadDoc::new(1);
+        assert_eq!(pad.apply_update(&[0xff, 0xff, 0xff]), Err(PadError::Malformed));
+        assert_eq!(pad.apply_update(&vec![0; MAX_UPDATE_BYTES + 1]), Err(PadError::TooLarge));
+        assert_eq!(pad.diff_since(&[0xff]), Err(PadError::Malformed));
+        assert_eq!(pad.text(), "");
+    }
+
+    #[test]
+    fn sync_steps_bring_a_late_replica_up_to_date() -> Result<(), PadError> {
+        let mut a = PadDoc::new(1);
+        a.insert(0, "Le Rhin passe à Strasbourg.");
+        let mut b = PadDoc::new(2);
+        b.insert(0, "Titre\n");
+        let to_b = a.diff_since(&b.state_vector())?;
+        let to_a = b.diff_since(&a.state_vector())?;
+        b.apply_update(&to_b)?;
+        a.apply_update(&to_a)?;
+        assert_eq!(a.text(), b.text());
+        Ok(())
+    }
+
+    #[test]
+    fn merged_updates_and_snapshots_equal_applying_each() -> Result<(), PadError> {
+        let mut a = PadDoc::new(1);
+        let updates = vec![a.insert(0, "abc"), a.insert(3, "déf"), a.delete(1, 2), a.insert(0, "€")];
+        let merged = merge_updates(&updates)?;
+        let from_merged = PadDoc::from_updates(9, &[merged])?;
+        let from_each = PadDoc::from_updates(9, &updates)?;
+        let from_snapshot = PadDoc::from_updates(9, &[a.full_state()])?;
+        assert_eq!(from_merged.text(), a.text());
+        assert_eq!(from_each.text(), a.text());
+        assert_eq!(from_snapshot.text(), a.text());
+        assert_eq!(merge_updates(&[vec![1u8, 2, 3]]), Err(PadError::Malformed));
+        Ok(())
+    }
+
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Insert(u32, String),
+        Delete(u32, u32),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            (0u32..40, "[a-zé🎒 ]{1,4}").prop_map(|(i, s)| Edit::Insert(i, s)),
+            (0u32..40, 1u32..5).prop_map(|(i, n)| Edit::Delete(i, n)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// 2 to 5 replicas edit concurrently; each then receives every update in its own order,
+        /// with duplicates. All converge to one text.
+        #[test]
+        fn concurrent_edits_converge_in_any_order_with_duplicates(
+            edits in proptest::collection::vec(proptest::collection::vec(edit(), 1..8), 2..=5),
+            orders in proptest::collection::vec(proptest::collection::vec(any::<prop::sample::Index>(), 0..60), 5),
+        ) {
+            let mut replicas: Vec<PadDoc> = (0..edits.len()).map(|i| PadDoc::new(i as u64 + 1)).collect();
+            let mut updates = Vec::new();
+            for (pad, list) in replicas.iter_mut().zip(&edits) {
+                for e in list {
+                    updates.push(match e {
+                        Edit::Insert(i, s) => pad.insert(*i, s),
+                        Edit::Delete(i, n) => pad.delete(*i, *n),
+                    });
+                }
+            }
+            for (pad, order) in replicas.iter_mut().zip(&orders) {
+                // Random picks (duplicates included), then everything, in reverse, so each
+                // replica ends with all updates whatever the order.
+                for pick in order {
+                    prop_assert!(pad.apply_update(&updates[pick.index(updates.len())]).is_ok());
+                }
+                for u in updates.iter().rev() {
+                    prop_assert!(pad.apply_update(u).is_ok());
+                }
+            }
+            let reference = PadDoc::from_updates(99, &[merge_updates(&updates).map_err(|e| TestCaseError::fail(e.to_string()))?])
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for pad in &replicas {
+                prop_assert_eq!(pad.text(), reference.text());
+            }
+        }
+    }
+}
