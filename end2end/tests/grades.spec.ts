@@ -84,6 +84,9 @@ test("un parent consulte les notes de son enfant et ouvre le calcul d'une moyenn
   await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Notes' }).click();
   // Children in alphabetical order, accents folded: Léo first.
   await expect(page.getByRole('heading', { level: 1, name: /Léo Garnier · 4e C/ })).toBeVisible();
+  // The demo's grades are those of the first trimester, whatever today's period is.
+  await page.getByLabel('Période').selectOption({ label: 'Trimestre 1' });
+  await page.getByRole('button', { name: 'Afficher' }).click();
   await expect(page.getByRole('heading', { level: 2, name: /Moyenne générale/ })).toBeVisible();
 
   const french = page.getByRole('region', { name: 'Français' });

@@ -34,7 +34,7 @@ login demo.parent "$work/parent"
 period=$(curl -fs -b "$work/direction" "$base/bulletins" | grep -o 'name="periode" value="[0-9]*"' | head -1 | grep -o '[0-9]*')
 curl -fs -b "$work/direction" -H "Origin: $base" -H 'Accept: application/json' \
   -d "periode=$period&cloturer=1" "$base/api/bulletins/periode" >/dev/null
-page="$base${PAGE:-/bulletin}"
+page="$base${PAGE:-/bulletin?periode=$period}"
 cookie=$(awk '$6 ~ /session/ {print $6"="$7}' "$work/parent")
 bytes=$(curl -fs -H "Cookie: $cookie" "$page" | tee "$work/page.html" | wc -c)
 [ -n "${PAGE:-}" ] || grep -q 'Bulletin publié le' "$work/page.html" || { echo "the bulletin page did not show the issued bulletin"; exit 1; }

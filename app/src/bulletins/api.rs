@@ -209,6 +209,22 @@ pub mod ssr {
         }
     }
 
+    /// The latest closed period of which a bulletin was issued, when the current period
+    /// is not closed yet.
+    fn latest_published(periods: &[PeriodChoice], issued: &[(PeriodId, Bulletin)]) -> Option<PeriodChoice> {
+        let current = grades_db::current_period(periods, &paris::today_iso(now_ms()))?;
+        if current.closed {
+            return Some(current);
+        }
+        periods
+            .iter()
+            .rev()
+            .filter(|p| p.closed && p.starts_on <= current.starts_on)
+            .find(|p| issued.iter().any(|(id, _)| *id == p.id))
+            .cloned()
+            .or(Some(current))
+    }
+
     pub async fn bulletin_page(eleve: Option<UserId>, periode: Option<PeriodId>) -> Result<BulletinPage, AppError> {
         let user = require_user()?;
         let st = state()?;
@@ -245,10 +261,24 @@ pub mod ssr {
             return Err(AppError::Forbidden);
         }
         let periods = grades_db::periods(&st.db, student.establishment).await?;
-        let period = find_period(&periods, periode)?;
+        let issued = db::issued(&st.db, target).await?;
+        let period = match periode {
+            // A family opening "Bulletins" in the first weeks of a trimester comes for the
+            // bulletin just published, not for the one still months away.
+            None if !can_view_bulletin(&user.viewer, &student, false) => {
+                latest_published(&periods, &issued).or(find_period(&periods, None)?)
+            }
+            wanted => find_period(&periods, wanted)?,
+        };
         let mut page = BulletinPage {
             student: target,
-            student_name: db::student_name(&st.db, target).await?,
+            student_name: match children.iter().find(|(id, _)| *id == target) {
+                // A family's children and a student's own name are known already: one query
+                // fewer on the page families load most.
+                Some((_, name)) => name.clone(),
+                None if target == user.me.id => user.me.display_name(),
+                None => db::student_name(&st.db, target).await?,
+            },
             children,
             periods,
             period: period.clone(),
@@ -259,7 +289,6 @@ pub mod ssr {
             chart_periods: Vec::new(),
             chart: Vec::new(),
         };
-        let issued = db::issued(&st.db, target).await?;
         (page.chart_periods, page.chart) = db::chart(&issued);
         let Some(period) = period else {
             page.absent_reason = Some("Aucune période n'est définie pour l'année en cours.".into());

@@ -116,6 +116,8 @@ struct Seeder<'a> {
     tx: sqlx::Transaction<'a, sqlx::Any>,
     est: i64,
     now: i64,
+    /// The year of the September that starts the demo's school year.
+    year: i32,
 }
 
 impl Seeder<'_> {
@@ -167,7 +169,9 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
     }
     let est = new_id();
     let now = now_ms();
-    let mut s = Seeder { tx: db.begin().await?, est, now };
+    // The school year under way (or starting, from August): the demo always shows this one.
+    let y = school_year_start(&domain::paris::today_iso(now));
+    let mut s = Seeder { tx: db.begin().await?, est, now, year: y };
     sqlx::query("INSERT INTO establishments (id, name, uai, city, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(est)
         .bind("Collège Jean Moulin")
@@ -182,16 +186,16 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
     )
     .bind(year)
     .bind(est)
-    .bind("2026-2027")
-    .bind("2026-09-01")
-    .bind("2027-07-04")
+    .bind(format!("{y}-{}", y + 1))
+    .bind(format!("{y}-09-01"))
+    .bind(format!("{}-07-04", y + 1))
     .execute(&mut *s.tx)
     .await?;
     let mut period_ids = Vec::new();
     for (pos, (label, from, to)) in [
-        ("Trimestre 1", "2026-09-01", "2026-11-30"),
-        ("Trimestre 2", "2026-12-01", "2027-03-07"),
-        ("Trimestre 3", "2027-03-08", "2027-07-04"),
+        ("Trimestre 1", format!("{y}-09-01"), format!("{y}-11-30")),
+        ("Trimestre 2", format!("{y}-12-01"), format!("{}-03-07", y + 1)),
+        ("Trimestre 3", format!("{}-03-08", y + 1), format!("{}-07-04", y + 1)),
     ]
     .into_iter()
     .enumerate()
@@ -392,6 +396,14 @@ async fn seed_appreciations(
     Ok(())
 }
 
+/// The year whose September starts the school year that `today` (`YYYY-MM-DD`) belongs to:
+/// from August on, the year starting; before, the one under way.
+pub fn school_year_start(today: &str) -> i32 {
+    let year: i32 = today.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026);
+    let month: u32 = today.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(9);
+    if month >= 8 { year } else { year - 1 }
+}
+
 /// First-trimester grades: three evaluations per subject and class, published, with a few
 /// statuses, so every demo account has averages to open and explain.
 async fn seed_grades(
@@ -401,9 +413,9 @@ async fn seed_grades(
     students: &[(i64, usize, String)],
 ) -> anyhow::Result<()> {
     const EVALUATIONS: [(&str, &str, i64, i64); 3] = [
-        ("Évaluation de rentrée", "2026-09-22", 20, 100),
-        ("Devoir maison", "2026-10-09", 10, 50),
-        ("Contrôle de mi-trimestre", "2026-11-06", 20, 200),
+        ("Évaluation de rentrée", "09-22", 20, 100),
+        ("Devoir maison", "10-09", 10, 50),
+        ("Contrôle de mi-trimestre", "11-06", 20, 200),
     ];
     for (teacher, t, subject, c, class) in services {
         for (k, (title, date, scale, coefficient)) in EVALUATIONS.iter().enumerate() {
@@ -419,7 +431,7 @@ async fn seed_grades(
             .bind(*subject)
             .bind(*class)
             .bind(*title)
-            .bind(*date)
+            .bind(format!("{}-{date}", s.year))
             .bind(*scale)
             .bind(*coefficient)
             .bind(s.now)
@@ -483,4 +495,14 @@ pub async fn demo_establishment(db: &Db) -> anyhow::Result<Option<EstablishmentI
         .fetch_optional(db)
         .await?
         .map(EstablishmentId))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_school_year_turns_in_august() {
+        assert_eq!(super::school_year_start("2026-12-01"), 2026);
+        assert_eq!(super::school_year_start("2027-07-31"), 2026);
+        assert_eq!(super::school_year_start("2027-08-01"), 2027);
+    }
 }

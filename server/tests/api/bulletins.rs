@@ -2,7 +2,7 @@
 //! frozen, bulletins issued and published to families, PDF), reopening it, and who may read
 //! or write what.
 
-use crate::helpers::{Session, TestApp, spawn_app};
+use crate::helpers::{Session, TestApp, demo_day, spawn_app};
 use crate::permissions::second_establishment;
 use app::bulletins::api::{AppreciationSheet, BulletinPage};
 use app::error::AppError;
@@ -35,14 +35,15 @@ async fn demo(app: &TestApp) -> Demo {
     }
 }
 
-/// A French evaluation in 4e C, first trimester, dated 20/11/2026, /20, coefficient 1.
+/// A French evaluation in 4e C, first trimester, dated 20 November, /20, coefficient 1.
 async fn french_evaluation(prof: &Session, d: &Demo, title: &str) -> i64 {
+    let day = demo_day(0, "11-20");
     let form = [
         ("unite", d.class_4c.as_str()),
         ("matiere", &d.french),
         ("periode", &d.term1),
         ("titre", title),
-        ("date", "2026-11-20"),
+        ("date", day.as_str()),
         ("bareme", "20"),
         ("coefficient", "1"),
         ("prise_en_compte", "normal"),
@@ -149,6 +150,18 @@ async fn closing_a_period_freezes_grades_and_publishes_the_bulletins_to_families
     assert_eq!(page.chart_periods, ["Trimestre 1"]);
     assert!(page.chart.iter().any(|(name, values)| name == "Français" && values[0].is_some()));
 
+    // Without a period asked, a family lands on the bulletin just published, even once the
+    // next trimester has begun; staff land on the current period.
+    let landing: BulletinPage =
+        parent.call("/api/bulletins/eleve", &[("eleve", d.eleve.as_str())]).await.1.expect("page");
+    assert_eq!(landing.period.map(|p| p.label).as_deref(), Some("Trimestre 1"));
+    assert!(landing.bulletin.is_some_and(|b| b.issued_on.is_some()));
+    let staff: BulletinPage =
+        direction.call("/api/bulletins/eleve", &[("eleve", d.eleve.as_str())]).await.1.expect("page");
+    let today = domain::paris::today_iso(app::server::db::now_ms());
+    let current = app::grades::db::current_period(&staff.periods, &today).map(|p| p.label);
+    assert_eq!(staff.period.map(|p| p.label), current);
+
     // The PDF, to the family only for their own child.
     let res = pdf(&parent, &app, &d.eleve, &d.term1).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -246,7 +259,7 @@ async fn no_grade_reaches_families_while_the_class_council_sits() {
     let schedule = |s: &'static str, e: &'static str| {
         let form = [
             ("periode".to_string(), d.term1.clone()),
-            (date.clone(), "2026-12-01".to_string()),
+            (date.clone(), demo_day(0, "12-01")),
             (start.clone(), s.to_string()),
             (end.clone(), e.to_string()),
         ];
@@ -273,8 +286,9 @@ async fn no_grade_reaches_families_while_the_class_council_sits() {
     let sheet: app::bulletins::api::CouncilSheet =
         direction.call("/api/bulletins/conseils", &[("periode", d.term1.as_str())]).await.1.expect("sheet");
     let row = sheet.rows.iter().find(|r| r.class_name == "4e C").expect("4e C");
-    assert_eq!((row.date.as_str(), row.start.as_str(), row.end.as_str()), ("2026-12-01", "17:30", "19:00"));
-    let form = [("periode", d.term1.as_str()), (&date, "2026-12-02"), (&start, "17:00"), (&end, "18:00")];
+    let (first, second) = (demo_day(0, "12-01"), demo_day(0, "12-02"));
+    assert_eq!((row.date.as_str(), row.start.as_str(), row.end.as_str()), (first.as_str(), "17:30", "19:00"));
+    let form = [("periode", d.term1.as_str()), (&date, second.as_str()), (&start, "17:00"), (&end, "18:00")];
     let (status, _) = prof.call::<usize>("/api/bulletins/conseils/enregistrer", &form).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 

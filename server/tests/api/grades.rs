@@ -2,7 +2,7 @@
 //! change is audited, families see marks only once published, with the calculation; and
 //! nobody grades or reads outside what they teach or are linked to.
 
-use crate::helpers::{Session, TestApp, spawn_app};
+use crate::helpers::{Session, TestApp, demo_day, spawn_app};
 use crate::permissions::second_establishment;
 use app::error::AppError;
 use app::grades::api::{GradeBook, SavedGrade, StudentGrades};
@@ -50,10 +50,11 @@ async fn create(
     period: &str,
     fields: &[(&str, &str)],
 ) -> (StatusCode, Result<i64, AppError>) {
+    let day = demo_day(0, "11-20");
     let mut form = vec![("unite", unit), ("matiere", subject), ("periode", period)];
     let defaults = [
         ("titre", "Dictée"),
-        ("date", "2026-11-20"),
+        ("date", day.as_str()),
         ("bareme", "20"),
         ("coefficient", "2"),
         ("prise_en_compte", "normal"),
@@ -200,10 +201,11 @@ async fn an_evaluation_is_refused_with_a_reason_for_each_bad_field_and_has_a_lim
     let d = demo(&app).await;
     let prof = app.login_as("demo.prof").await;
     let long = "x".repeat(81);
+    let january = demo_day(1, "01-15");
     let cases: [(&str, &str, &str); 7] = [
         ("titre", "   ", "Donnez un titre"),
         ("titre", &long, "au plus 80 caractères"),
-        ("date", "2027-01-15", "doit être dans la période « Trimestre 1 »"),
+        ("date", january.as_str(), "doit être dans la période « Trimestre 1 »"),
         ("date", "31/02/2026", "un jour du calendrier"),
         ("bareme", "0", "Le barème va de 1 à 100"),
         ("coefficient", "100", "Le coefficient va de 0 à 99"),
@@ -370,7 +372,8 @@ async fn a_grade_book_exports_to_csv_and_an_evaluation_imports_from_one_whole_or
     assert_eq!(res.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     let body = res.text().await.expect("csv");
     assert!(body.starts_with("\u{feff}Nom;Prénom;"), "{body}");
-    assert!(body.contains("Exposé (20/11/2026, /20, coef. 2)"));
+    let day = demo_day(0, "11-20");
+    assert!(body.contains(&format!("Exposé (20/11/{}, /20, coef. 2)", &day[..4])), "{body}");
     assert!(body.lines().any(|l| l.starts_with("Garnier;Léo;") && l.contains(";14,5;")), "{body}");
     assert_eq!(body.lines().count(), 26, "a header and 25 students");
     let parent = app.login_as("demo.parent").await;

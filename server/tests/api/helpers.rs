@@ -48,6 +48,13 @@ async fn fresh_database_url() -> String {
     }
 }
 
+/// A day of the demo's school year, which follows today's date: `demo_day(0, "11-20")` is the
+/// 20th of November of the year it starts, `demo_day(1, "01-15")` the 15th of January after.
+pub fn demo_day(years_after_start: i32, month_day: &str) -> String {
+    let today = domain::paris::today_iso(app::server::db::now_ms());
+    format!("{}-{month_day}", app::server::demo::school_year_start(&today) + years_after_start)
+}
+
 /// Starts Préau with the demo school seeded, on its own database and port.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
