@@ -21,6 +21,8 @@
 //! before scoring, so shuffling never changes a score and the student view never reveals which
 //! option the teacher wrote first (often the right one).
 
+pub mod access;
+pub mod assignment;
 pub mod gift;
 mod scoring;
 mod view;
