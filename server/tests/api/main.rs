@@ -8,5 +8,6 @@ mod bulletins;
 mod grades;
 mod helpers;
 mod permissions;
+mod quizzes;
 mod security;
 mod websocket;
