@@ -617,3 +617,42 @@ async fn nobody_reaches_a_quiz_outside_their_class_their_colleagues_or_their_est
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM quiz_attempts").await, 1);
 }
+
+#[tokio::test]
+async fn an_open_answer_waits_for_the_teacher_and_its_result_is_not_final() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let essay = question("Rédaction", "Racontez votre été en trois phrases.", 3.0, QuestionKind::Open);
+    let (quiz, _) = new_quiz(&prof, "Rédaction", &[capital(), essay]).await;
+    let assignment =
+        ok("assign", assign(&prof, quiz, &class_4c(&app).await, settings(FeedbackPolicy::AtSubmission, 1, None)).await);
+    let eleve = app.login_as("demo.eleve").await;
+    let view = start(&eleve, assignment).await.2.expect("attempt");
+    for q in &view.questions {
+        let response = match &q.question.kind {
+            StudentKind::SingleChoice { choices } => {
+                Response::Choice(choices.iter().position(|c| c == "Paris").expect("Paris"))
+            }
+            StudentKind::Open => Response::Essay("J'ai lu au bord du Rhin.".into()),
+            other => panic!("unexpected question {other:?}"),
+        };
+        answer(&eleve, view.attempt.0, q.id.0, response, false).await.2.expect("saved");
+    }
+    let result = ok("submit", submit(&eleve, view.attempt.0).await);
+    assert_eq!((result.score, result.out_of, result.pending_grading), (Some(1.0), 4.0, true));
+
+    let results: AssignmentResults = ok("results", call(&prof, "resultats", json!({ "assignment": assignment })).await);
+    let me = app.user_id("demo.eleve").await;
+    let mine = results.students.iter().find(|s| s.result.student.0 == me).expect("line");
+    assert_eq!((mine.result.score, mine.result.status), (Some(1.0), ResultStatus::PendingGrading));
+    assert!(!mine.result.is_final(), "a partial score never becomes a grade");
+    let open = results.questions.iter().find(|q| q.title == "Rédaction").expect("the open question");
+    assert_eq!((open.answered, open.success_rate), (1, None));
+
+    // Once closed, nobody starts it any more, whatever attempts they have left.
+    app.exec(&format!("UPDATE quiz_assignments SET closes_at = {} WHERE id = {assignment}", now_ms() - 1000)).await;
+    app.exec(&format!("DELETE FROM quiz_attempts WHERE assignment_id = {assignment}")).await;
+    let (status, _, refused) = start(&eleve, assignment).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(matches!(refused, Err(AppError::Conflict(m)) if m == "Ce quiz est fermé : il ne prend plus de réponses."));
+}
