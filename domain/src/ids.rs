@@ -54,6 +54,10 @@ id_type!(
     QuizAssignmentId,
     /// One student's attempt at an assigned quiz.
     AttemptId,
+    /// A live quiz session a teacher runs, joined with a code.
+    LiveSessionId,
+    /// A seat in a live session: one student, or one pseudonym in anonymous mode.
+    SeatId,
 );
 
 /// Where something is taught: a whole class or a group.

@@ -24,6 +24,7 @@
 pub mod access;
 pub mod assignment;
 pub mod gift;
+pub mod live;
 mod scoring;
 mod view;
 
