@@ -191,7 +191,12 @@ pub mod ssr {
     }
 
     /// The quiz, if the person may read it (`edit`: and change it).
-    async fn quiz_for(st: &AppState, user: &CurrentUser, quiz: QuizId, edit: bool) -> Result<QuizRow, AppError> {
+    pub(crate) async fn quiz_for(
+        st: &AppState,
+        user: &CurrentUser,
+        quiz: QuizId,
+        edit: bool,
+    ) -> Result<QuizRow, AppError> {
         let Some(row) = db::quiz(&st.db, quiz).await? else {
             return Err(AppError::NotFound);
         };

@@ -13,6 +13,11 @@ pub mod api;
 pub mod db;
 #[cfg(feature = "ssr")]
 mod grading;
+#[cfg(feature = "ssr")]
+pub mod hub;
+pub mod live;
+#[cfg(feature = "ssr")]
+pub mod live_db;
 
 use domain::quiz::assignment::{FeedbackPolicy, QuizResult};
 use domain::quiz::gift::GiftProblem;

@@ -108,11 +108,21 @@ pub enum Phase {
     /// Students join; no question yet.
     Lobby,
     /// Question `index` takes answers until `deadline` (if any).
-    Open { index: usize, opened_at: i64, deadline: Option<i64> },
+    Open {
+        index: usize,
+        opened_at: i64,
+        deadline: Option<i64>,
+    },
     /// Question `index` takes no more answers; its answer is not shown yet.
-    Closed { index: usize, opened_at: i64, deadline: Option<i64> },
+    Closed {
+        index: usize,
+        opened_at: i64,
+        deadline: Option<i64>,
+    },
     /// Question `index`'s answer is shown.
-    Revealed { index: usize },
+    Revealed {
+        index: usize,
+    },
     Ended,
 }
 
@@ -180,10 +190,7 @@ impl LiveSession {
             Some(0) | None => None,
             Some(s) if s <= TIMER_MAX_SECS => Some(now + i64::from(s) * 1000),
             Some(_) => {
-                return Err(DomainError::new(
-                    "minuteur",
-                    format!("Le minuteur va de 1 à {TIMER_MAX_SECS} secondes."),
-                ));
+                return Err(DomainError::new("minuteur", format!("Le minuteur va de 1 à {TIMER_MAX_SECS} secondes.")));
             }
         };
         self.phase = Phase::Open { index, opened_at: now, deadline };
@@ -375,11 +382,19 @@ pub fn can_join_live(viewer: &Viewer, session: &LiveRef) -> bool {
 pub enum ClientMessage {
     /// A student takes (or takes back) a seat: `pseudonym` in anonymous mode, `seat_token`
     /// to come back to the seat a previous connection got.
-    Join { pseudonym: Option<String>, seat_token: Option<String> },
+    Join {
+        pseudonym: Option<String>,
+        seat_token: Option<String>,
+    },
     /// A student answers question `question`, options referring to what they were shown.
-    Answer { question: usize, response: Response },
+    Answer {
+        question: usize,
+        response: Response,
+    },
     /// The teacher opens the next question, with an optional timer.
-    Open { timer_secs: Option<u32> },
+    Open {
+        timer_secs: Option<u32>,
+    },
     Close,
     Reveal,
     End,
@@ -391,18 +406,40 @@ pub enum ClientMessage {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// To the teacher on connecting: the session and where it stands.
-    Hosting { code: String, question_count: usize, seats: u32, phase: Phase },
+    Hosting {
+        code: String,
+        question_count: usize,
+        seats: u32,
+        phase: Phase,
+    },
     /// To a student who took a seat. `seat_token` is given in anonymous mode: keep it to come
     /// back to the same seat.
-    Joined { seat: SeatId, name: String, seat_token: Option<String>, points: i64 },
+    Joined {
+        seat: SeatId,
+        name: String,
+        seat_token: Option<String>,
+        points: i64,
+    },
     /// A question is open (or still open, on reconnecting), without its answer key.
-    Question { index: usize, count: usize, question: StudentQuestion, remaining_ms: Option<i64>, answered: bool },
+    Question {
+        index: usize,
+        count: usize,
+        question: StudentQuestion,
+        remaining_ms: Option<i64>,
+        answered: bool,
+    },
     /// The answer to `question` is counted.
-    Accepted { question: usize },
+    Accepted {
+        question: usize,
+    },
     /// A request was refused; `message` is French and says why.
-    Refused { message: String },
+    Refused {
+        message: String,
+    },
     /// Question `question` takes no more answers.
-    Closed { question: usize },
+    Closed {
+        question: usize,
+    },
     /// The answer of `question`: the right answers, the histogram, the seat's points so far
     /// (students) and the leaderboard when the teacher shows one.
     Revealed {
@@ -413,14 +450,20 @@ pub enum ServerMessage {
         leaderboard: Vec<LeaderLine>,
     },
     /// To the teacher, at most every tick while answers arrive.
-    Tally { question: usize, tally: Tally },
+    Tally {
+        question: usize,
+        tally: Tally,
+    },
     /// To the teacher: seats taken.
-    Seats { count: u32 },
+    Seats {
+        count: u32,
+    },
     Ended,
     Pong,
 }
 
 #[cfg(test)]
+#[expect(clippy::expect_used, reason = "a failed step fails the test, with its message")]
 mod tests {
     use super::*;
     use crate::quiz::{Choice, Points};
