@@ -46,6 +46,18 @@ id_type!(
     AssignmentId,
     /// An evaluation (devoir, contrôle) whose grades a teacher enters.
     EvaluationId,
+    /// A quiz a teacher authors.
+    QuizId,
+    /// A question of a quiz.
+    QuizQuestionId,
+    /// A quiz given to a class or group, with its dates and rules.
+    QuizAssignmentId,
+    /// One student's attempt at an assigned quiz.
+    AttemptId,
+    /// A live quiz session a teacher runs, joined with a code.
+    LiveSessionId,
+    /// A seat in a live session: one student, or one pseudonym in anonymous mode.
+    SeatId,
 );
 
 /// Where something is taught: a whole class or a group.

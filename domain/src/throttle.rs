@@ -24,6 +24,11 @@ pub const ACCOUNT_POLICY: ThrottlePolicy =
 pub const ADDRESS_POLICY: ThrottlePolicy =
     ThrottlePolicy { free_failures: 50, base_delay_secs: 1, max_delay_secs: 300, forget_after_secs: 900 };
 
+/// Per address, for live-quiz join codes: a class mistypes a few codes, a guesser tries
+/// thousands; 20 free failures, then 2 s doubling up to 5 minutes.
+pub const JOIN_CODE_POLICY: ThrottlePolicy =
+    ThrottlePolicy { free_failures: 20, base_delay_secs: 2, max_delay_secs: 300, forget_after_secs: 900 };
+
 impl ThrottlePolicy {
     /// Seconds to wait after the last failure, given how many failures were counted.
     pub fn delay_secs(&self, failures: u32) -> u64 {

@@ -1,10 +1,11 @@
-//! Préau's server: builds the state, the router (pages, server functions, `/ws`, files,
+//! Préau's server: builds the state, the router (pages, server functions, `/ws` and `/ws/quiz/{code}`, files,
 //! health) and the layers every request goes through (client address, session, Origin check,
 //! security headers, body limit, compression). `main.rs` only wires this up.
 
 pub mod cli;
 pub mod config;
 pub mod layers;
+pub mod quiz_ws;
 pub mod ws;
 
 use anyhow::Context;
@@ -60,6 +61,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         }),
         hasher,
         realtime: Realtime::default(),
+        live: Default::default(),
         leptos_options,
     })
 }
@@ -81,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .route("/healthz", get(healthz))
         .route("/ws", get(ws::upgrade))
+        .route("/ws/quiz/{code}", get(quiz_ws::upgrade))
         .route("/bulletin.pdf", get(app::bulletins::pdf_download))
         .route("/carnet-de-notes/export.csv", get(app::grades::csv_export))
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))

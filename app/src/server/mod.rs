@@ -44,6 +44,8 @@ pub struct AppState {
     pub auth: Arc<AuthConfig>,
     pub hasher: password::PasswordHasher,
     pub realtime: realtime::Realtime,
+    /// Live quiz sessions running, one hub each.
+    pub live: crate::quizzes::hub::LiveHubs,
     pub leptos_options: LeptosOptions,
 }
 

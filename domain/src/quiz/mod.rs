@@ -21,7 +21,10 @@
 //! before scoring, so shuffling never changes a score and the student view never reveals which
 //! option the teacher wrote first (often the right one).
 
+pub mod access;
+pub mod assignment;
 pub mod gift;
+pub mod live;
 mod scoring;
 mod view;
 

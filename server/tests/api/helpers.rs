@@ -136,6 +136,23 @@ impl TestApp {
         .unwrap_or_else(|e| panic!("no {table} {name} in {uai}: {e}"))
     }
 
+    /// Gives a demo account that waits for activation the demo password, so a test can log in
+    /// as any student or teacher of the demo school.
+    pub async fn give_password(&self, username: &str) {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'demo.eleve') WHERE username = $1",
+        )
+        .bind(username)
+        .execute(&self.db)
+        .await
+        .unwrap_or_else(|e| panic!("password for {username}: {e}"));
+        assert_eq!(done.rows_affected(), 1, "no user {username}");
+    }
+
+    pub async fn exec(&self, sql: &str) {
+        sqlx::query(sql).execute(&self.db).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
@@ -174,6 +191,34 @@ impl Session {
             Err(serde_json::from_str::<AppError>(&body)
                 .unwrap_or_else(|e| panic!("{path}: {status}, cannot read « {body} »: {e}")))
         };
+        (status, parsed)
+    }
+
+    /// Calls a server function that takes JSON (`input = Json`), returning the raw body too,
+    /// for tests that inspect exactly what reached the browser.
+    pub async fn call_json_raw<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (StatusCode, String, Result<T, AppError>) {
+        let res = self.http.post(format!("{}{path}", self.base)).json(body).send().await.expect("request sent");
+        let status = res.status();
+        let text = res.text().await.expect("response body");
+        let parsed = if status.is_success() {
+            Ok(serde_json::from_str::<T>(&text).unwrap_or_else(|e| panic!("{path}: cannot read « {text} »: {e}")))
+        } else {
+            Err(serde_json::from_str::<AppError>(&text)
+                .unwrap_or_else(|e| panic!("{path}: {status}, cannot read « {text} »: {e}")))
+        };
+        (status, text, parsed)
+    }
+
+    pub async fn call_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (StatusCode, Result<T, AppError>) {
+        let (status, _, parsed) = self.call_json_raw(path, body).await;
         (status, parsed)
     }
 

@@ -8,5 +8,7 @@ mod bulletins;
 mod grades;
 mod helpers;
 mod permissions;
+mod quiz_live;
+mod quizzes;
 mod security;
 mod websocket;

@@ -1,0 +1,222 @@
+//! Live quiz sessions: the server functions a teacher calls around a session (start it from a
+//! quiz and get its join code, end it, read its report) and the types they return. What
+//! happens during the session goes through the WebSocket hub (`hub.rs`, served at
+//! `/ws/quiz/{code}` by the server crate); its rules are `domain::quiz::live`.
+//!
+//! No page yet: nothing of this appears in the UI.
+
+use crate::error::AppError;
+use domain::quiz::live::Tally;
+use domain::{LiveSessionId, QuizId, UserId};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::Json;
+
+/// A session just started: students join with `code`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveStarted {
+    pub session: LiveSessionId,
+    pub code: String,
+}
+
+/// How the teacher runs the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveOptions {
+    /// Students join with a pseudonym; the report names no one.
+    pub anonymous: bool,
+    /// Quick right answers to timed questions earn up to half their points again.
+    pub speed_bonus: bool,
+    /// Students see the leaderboard after each answer is revealed.
+    pub leaderboard: bool,
+}
+
+/// How one question of a session went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveQuestionReport {
+    pub index: usize,
+    pub text: String,
+    /// Options of a choice question, in the written order (the histogram's bars).
+    pub options: Vec<String>,
+    pub tally: Tally,
+    /// Share of the answers that earned every point, within `0..=1`.
+    pub success_rate: f64,
+}
+
+/// One seat's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveSeatReport {
+    /// The student, in a named session; `None` in anonymous mode.
+    pub student: Option<UserId>,
+    /// The student's name, or the pseudonym.
+    pub name: String,
+    /// Points in hundredths, speed bonus included.
+    pub points: i64,
+    pub answered: u32,
+    pub correct: u32,
+}
+
+/// The end report of a session: per question and per seat (best first). Exact: every answer
+/// was committed before it was acknowledged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveReport {
+    pub session: LiveSessionId,
+    pub title: String,
+    pub code: String,
+    pub anonymous: bool,
+    pub ended: bool,
+    pub questions: Vec<LiveQuestionReport>,
+    pub seats: Vec<LiveSeatReport>,
+}
+
+/// Starts a live session of a quiz the teacher may read (its questions as they are now).
+#[server(prefix = "/api", endpoint = "quiz/direct/demarrer", input = Json)]
+pub async fn start_live_session(quiz: QuizId, options: LiveOptions) -> Result<LiveStarted, AppError> {
+    crate::server::respond(ssr::start(quiz, options).await)
+}
+
+/// Ends a session (its students are told at once) and returns its report.
+#[server(prefix = "/api", endpoint = "quiz/direct/terminer", input = Json)]
+pub async fn end_live_session(session: LiveSessionId) -> Result<LiveReport, AppError> {
+    crate::server::respond(ssr::end(session).await)
+}
+
+/// The report of a session, during or after it, for the teacher who ran it.
+#[server(prefix = "/api", endpoint = "quiz/direct/rapport", input = Json)]
+pub async fn get_live_report(session: LiveSessionId) -> Result<LiveReport, AppError> {
+    crate::server::respond(ssr::report(session).await)
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::quizzes::live_db::{self, LiveRow};
+    use crate::server::db::{new_id, now_ms};
+    use crate::server::{AppState, CurrentUser, require_user, state};
+    use domain::quiz::QuestionKind;
+    use domain::quiz::live::{JoinCode, LiveSession, Phase, can_host_live, is_live_host};
+
+    /// Attempts at drawing a code not in use before giving up (with 2^30 codes and a few
+    /// hundred live sessions, a second draw is already rare).
+    const CODE_DRAWS: usize = 8;
+
+    fn random_code() -> Result<JoinCode, AppError> {
+        let mut b = [0u8; 8];
+        getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        Ok(JoinCode::from_random(u64::from_le_bytes(b)))
+    }
+
+    pub async fn start(quiz: QuizId, options: LiveOptions) -> Result<LiveStarted, AppError> {
+        let st = state()?;
+        let user = require_user()?;
+        let row = crate::quizzes::api::ssr::quiz_for(&st, &user, quiz, false).await?;
+        if !can_host_live(&user.viewer, &row.access()) {
+            return Err(AppError::Forbidden);
+        }
+        let questions: Vec<_> =
+            crate::quizzes::db::questions(&st.db, quiz).await?.into_iter().map(|l| l.question).collect();
+        if questions.is_empty() {
+            return Err(AppError::Invalid {
+                field: "questions".into(),
+                reason: "Ce quiz n'a pas encore de question : ajoutez-en avant de lancer une session.".into(),
+            });
+        }
+        let now = now_ms();
+        for _ in 0..CODE_DRAWS {
+            let code = random_code()?;
+            let live = LiveRow {
+                id: LiveSessionId(new_id()),
+                establishment: row.establishment,
+                quiz,
+                teacher: user.me.id,
+                code: code.clone(),
+                title: row.title.clone(),
+                questions: questions.clone(),
+                options,
+                session: LiveSession::new(questions.len()),
+                started_at: now,
+                ended_at: None,
+            };
+            if live_db::insert_session(&st.db, &live).await? {
+                return Ok(LiveStarted { session: live.id, code: code.to_string() });
+            }
+        }
+        Err(AppError::from(anyhow::anyhow!("no free join code after {CODE_DRAWS} draws")))
+    }
+
+    async fn hosted(st: &AppState, user: &CurrentUser, session: LiveSessionId) -> Result<LiveRow, AppError> {
+        match live_db::session(&st.db, session).await? {
+            Some(row) if is_live_host(&user.viewer, &row.access()) => Ok(row),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    pub async fn end(session: LiveSessionId) -> Result<LiveReport, AppError> {
+        let st = state()?;
+        let user = require_user()?;
+        let row = hosted(&st, &user, session).await?;
+        if row.ended_at.is_none() {
+            let mut done = row.session;
+            done.phase = Phase::Ended;
+            live_db::save_phase(&st.db, session, &done, now_ms()).await?;
+            st.live.end(session).await;
+        }
+        report_of(&st, session).await
+    }
+
+    pub async fn report(session: LiveSessionId) -> Result<LiveReport, AppError> {
+        let st = state()?;
+        let user = require_user()?;
+        hosted(&st, &user, session).await?;
+        report_of(&st, session).await
+    }
+
+    async fn report_of(st: &AppState, session: LiveSessionId) -> Result<LiveReport, AppError> {
+        let row = live_db::session(&st.db, session).await?.ok_or(AppError::NotFound)?;
+        let seats = live_db::seats(&st.db, session).await?;
+        let answers = live_db::answers(&st.db, session).await?;
+        let mut tallies: Vec<Tally> = row.questions.iter().map(Tally::new).collect();
+        let mut per_seat: Vec<LiveSeatReport> = seats
+            .iter()
+            .map(|s| LiveSeatReport { student: s.user, name: s.name.clone(), points: 0, answered: 0, correct: 0 })
+            .collect();
+        for a in &answers {
+            if let Some(t) = tallies.get_mut(a.question) {
+                t.add(&a.response, a.correct);
+            }
+            if let Some(s) = seats.iter().position(|s| s.id == a.seat).and_then(|k| per_seat.get_mut(k)) {
+                s.points += a.points;
+                s.answered += 1;
+                s.correct += u32::from(a.correct);
+            }
+        }
+        per_seat.sort_by(|a, b| b.points.cmp(&a.points).then_with(|| a.name.cmp(&b.name)));
+        let questions = row
+            .questions
+            .iter()
+            .zip(tallies)
+            .enumerate()
+            .map(|(index, (q, tally))| LiveQuestionReport {
+                index,
+                text: q.text.clone(),
+                options: match &q.kind {
+                    QuestionKind::SingleChoice { choices } | QuestionKind::MultipleChoice { choices, .. } => {
+                        choices.iter().map(|c| c.text.clone()).collect()
+                    }
+                    QuestionKind::TrueFalse { .. } => vec!["Vrai".into(), "Faux".into()],
+                    _ => Vec::new(),
+                },
+                success_rate: tally.success_rate(),
+                tally,
+            })
+            .collect();
+        Ok(LiveReport {
+            session,
+            title: row.title,
+            code: row.code.to_string(),
+            anonymous: row.options.anonymous,
+            ended: row.ended_at.is_some(),
+            questions,
+            seats: per_seat,
+        })
+    }
+}

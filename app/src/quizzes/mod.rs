@@ -1,0 +1,170 @@
+//! Formative quizzes on the server: a teacher's quizzes and their questions, GIFT import and
+//! export, assignments to a class or group, students' attempts (autosaved, resumed, scored on
+//! the server) and the results per student and per question. The engine (question types,
+//! scoring, the key-free student view, GIFT) is `domain::quiz`; the rules of access and of
+//! assignments are `domain::quiz::access` and `domain::quiz::assignment`.
+//!
+//! No page yet: these are the types the server functions in `api.rs` take and return. A type
+//! that reaches a student (`AttemptView`, `SavedAnswer`, `AttemptResult`) carries the answer
+//! key and feedback only inside a `Correction`, and only once it is due.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+mod grading;
+#[cfg(feature = "ssr")]
+pub mod hub;
+pub mod live;
+#[cfg(feature = "ssr")]
+pub mod live_db;
+
+use domain::quiz::assignment::{FeedbackPolicy, QuizResult};
+use domain::quiz::gift::GiftProblem;
+use domain::quiz::{Question, Response, StudentQuestion};
+use domain::{AttemptId, QuizAssignmentId, QuizId, QuizQuestionId};
+use serde::{Deserialize, Serialize};
+
+/// Longest quiz title, in characters.
+pub const QUIZ_TITLE_MAX_CHARS: usize = 120;
+/// Longest quiz description, in characters.
+pub const QUIZ_DESCRIPTION_MAX_CHARS: usize = 2_000;
+/// Most questions in one quiz (as many as one GIFT import brings).
+pub const QUESTIONS_PER_QUIZ_MAX: usize = domain::quiz::gift::GIFT_MAX_QUESTIONS;
+
+/// A quiz in a teacher's list: their own, and those colleagues share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizLine {
+    pub id: QuizId,
+    pub title: String,
+    pub owner_name: String,
+    /// Written by the person asking (who may edit it).
+    pub mine: bool,
+    pub shared: bool,
+    pub questions: u32,
+    pub updated_at: i64,
+}
+
+/// A quiz as its author (or a colleague it is shared with) reads it: answer key included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizDetail {
+    pub id: QuizId,
+    pub title: String,
+    pub description: String,
+    pub shared: bool,
+    pub owner_name: String,
+    pub mine: bool,
+    pub questions: Vec<QuestionLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionLine {
+    pub id: QuizQuestionId,
+    /// From 0, without gaps.
+    pub position: u32,
+    pub question: Question,
+}
+
+/// What a GIFT import did: every question added, or nothing and every problem with its line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum GiftImport {
+    Imported { count: usize },
+    Refused { problems: Vec<GiftProblem> },
+}
+
+/// An attempt as the student sees it: the questions without their key, in the attempt's
+/// order, with the answers saved so far (a reload resumes here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub attempt: AttemptId,
+    pub assignment: QuizAssignmentId,
+    pub title: String,
+    /// This attempt's number, from 1, and how many are allowed.
+    pub number: u32,
+    pub max_attempts: u32,
+    pub started_at: i64,
+    /// Answers are taken until this instant (exclusive).
+    pub deadline_at: i64,
+    /// Submitted, or its time ran out.
+    pub submitted: bool,
+    pub feedback: FeedbackPolicy,
+    pub questions: Vec<AttemptQuestion>,
+    /// Points earned, once feedback is due.
+    pub score: Option<f64>,
+    pub out_of: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptQuestion {
+    pub id: QuizQuestionId,
+    pub question: StudentQuestion,
+    /// The saved answer, against the order shown.
+    pub answer: Option<Response>,
+    /// Checked under immediate feedback: the answer is final.
+    pub locked: bool,
+    pub correction: Option<Correction>,
+}
+
+/// The correction of one answer, present only once the teacher's feedback policy allows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Correction {
+    /// `None` for an open answer the teacher grades.
+    pub earned: Option<f64>,
+    pub out_of: f64,
+    pub correct: bool,
+    pub feedback: Vec<String>,
+    pub right_answers: Vec<String>,
+}
+
+/// What autosaving an answer answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedAnswer {
+    pub saved_at: i64,
+    /// Under immediate feedback, when the student asked to check the answer.
+    pub correction: Option<Correction>,
+}
+
+/// A submitted attempt, as its student sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptResult {
+    pub attempt: AttemptId,
+    pub submitted_at: i64,
+    /// Its time ran out: the answers saved in time were scored.
+    pub auto_submitted: bool,
+    /// Once feedback is due; partial while open answers wait for the teacher.
+    pub score: Option<f64>,
+    pub out_of: f64,
+    pub pending_grading: bool,
+    /// When the score and corrections become visible, if not yet.
+    pub feedback_from: Option<i64>,
+}
+
+/// An assignment's results for its teacher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentResults {
+    pub assignment: QuizAssignmentId,
+    pub title: String,
+    pub out_of: f64,
+    /// Every student of the class or group, by name, whether they took it or not.
+    pub students: Vec<StudentResult>,
+    pub questions: Vec<QuestionStat>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudentResult {
+    pub name: String,
+    pub attempts: u32,
+    pub result: QuizResult,
+}
+
+/// How one question went, over each student's counted attempt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionStat {
+    pub question: QuizQuestionId,
+    pub title: String,
+    /// Counted attempts that answered it.
+    pub answered: u32,
+    /// Mean share of its points earned over the counted attempts (unanswered count 0);
+    /// `None` with no counted attempt, or for an open question.
+    pub success_rate: Option<f64>,
+}

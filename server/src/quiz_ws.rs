@@ -1,0 +1,156 @@
+//! `GET /ws/quiz/{code}`: the WebSocket of a live quiz session, for its teacher and its
+//! students. Checked at the upgrade, in this order: Origin, session cookie, the join-code
+//! throttle of the client's address, the code (a wrong one counts as a failure), then who may
+//! be there (`domain::quiz::live`). Someone outside the session's establishment hears the
+//! same as for a wrong code. After the upgrade, frames go to and from the session's hub
+//! (`app::quizzes::hub`) through a bounded queue; the connection closes when the browser
+//! session ends, the peer stops answering pings, or the hub drops it.
+
+use crate::layers::origin_allowed;
+use crate::ws::{CLOSE_SESSION_ENDED, PING_EVERY};
+use app::auth::db::{throttle_fail, throttle_wait};
+use app::quizzes::hub::{CLIENT_QUEUE, ClientInfo, HubInput};
+use app::quizzes::live_db;
+use app::server::session::{CurrentUser, SessionSlot};
+use app::server::{AppState, ClientIp};
+use axum::Extension;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::quiz::live::{ClientMessage, JoinCode, ServerMessage, can_join_live, is_live_host};
+use domain::throttle::JOIN_CODE_POLICY;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Largest frame accepted from a client (an answer is at most a few KiB).
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+
+const NO_SESSION: &str = "Aucune session en cours avec ce code. Vérifiez le code affiché par votre enseignant.";
+
+fn text(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, message.into()).into_response()
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "opening a live quiz connection");
+    text(StatusCode::INTERNAL_SERVER_ERROR, "Une erreur est survenue de notre côté. Réessayez dans un instant.")
+}
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Extension(slot): Extension<SessionSlot>,
+    Extension(ip): Extension<ClientIp>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&headers, &state.auth) {
+        return text(StatusCode::FORBIDDEN, "Origine refusée.");
+    }
+    let Some(user) = slot.0 else {
+        return text(StatusCode::UNAUTHORIZED, "Connectez-vous pour rejoindre une session de quiz.");
+    };
+    let key = format!("quiz-code-ip:{}", ip.0);
+    match throttle_wait(&state.db, &key, &JOIN_CODE_POLICY).await {
+        Ok(0) => {}
+        Ok(wait) => {
+            return text(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "Trop de codes de session erronés depuis cette connexion. Patientez {wait} seconde{} puis \
+                     saisissez le code affiché par votre enseignant.",
+                    if wait > 1 { "s" } else { "" }
+                ),
+            );
+        }
+        Err(e) => return internal(e),
+    }
+    let found = match JoinCode::parse(&code) {
+        Ok(code) => match live_db::live_by_code(&state.db, &code).await {
+            Ok(found) => found,
+            Err(e) => return internal(e),
+        },
+        Err(_) => None,
+    };
+    let Some(session) = found.filter(|s| !user.viewer.roles_in(s.establishment).is_empty()) else {
+        if let Err(e) = throttle_fail(&state.db, &key, &JOIN_CODE_POLICY).await {
+            return internal(e);
+        }
+        return text(StatusCode::NOT_FOUND, NO_SESSION);
+    };
+    let host = is_live_host(&user.viewer, &session.access());
+    if !host && !can_join_live(&user.viewer, &session.access()) {
+        return text(StatusCode::FORBIDDEN, "Cette session est réservée aux élèves de l'établissement.");
+    }
+    let info = ClientInfo { user: user.me.id, name: user.me.display_name(), host };
+    let id = session.id;
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .write_buffer_size(4096)
+        .on_upgrade(move |socket| run(socket, state, user, id, info))
+}
+
+async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    user: Arc<CurrentUser>,
+    session: domain::LiveSessionId,
+    info: ClientInfo,
+) {
+    let mut ended = state.realtime.subscribe(&user.token_hash);
+    let (out, mut frames) = mpsc::channel::<Arc<str>>(CLIENT_QUEUE);
+    let Some((id, hub)) = state.live.attach(&state.db, session, info, out).await else {
+        let _ = socket.send(Message::Close(None)).await;
+        return;
+    };
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut awaiting_pong = false;
+    loop {
+        tokio::select! {
+            changed = ended.changed() => {
+                if changed.is_err() || *ended.borrow() {
+                    let _ = socket.send(Message::Close(Some(CloseFrame {
+                        code: CLOSE_SESSION_ENDED,
+                        reason: "session terminée".into(),
+                    }))).await;
+                    break;
+                }
+            }
+            frame = frames.recv() => match frame {
+                Some(frame) => {
+                    if socket.send(Message::Text(frame.as_ref().into())).await.is_err() { break; }
+                }
+                // The hub stopped or dropped this connection.
+                None => {
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+            },
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Text(t))) => match serde_json::from_str::<ClientMessage>(t.as_str()) {
+                    Ok(msg) => {
+                        if hub.send(HubInput::Message { id, msg }).await.is_err() { break; }
+                    }
+                    Err(_) => {
+                        let refused = ServerMessage::Refused {
+                            message: "Message incompréhensible : rechargez la page.".into(),
+                        };
+                        let frame = serde_json::to_string(&refused).unwrap_or_default();
+                        if socket.send(Message::Text(frame.into())).await.is_err() { break; }
+                    }
+                },
+                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                if awaiting_pong { break; }
+                awaiting_pong = true;
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
+            }
+        }
+    }
+    let _ = hub.send(HubInput::Detach { id }).await;
+}
