@@ -46,6 +46,8 @@ id_type!(
     AssignmentId,
     /// An evaluation (devoir, contrôle) whose grades a teacher enters.
     EvaluationId,
+    /// A collaborative pad: one text co-edited by a class or a group.
+    PadId,
 );
 
 /// Where something is taught: a whole class or a group.
