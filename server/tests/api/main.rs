@@ -7,6 +7,7 @@ mod auth;
 mod bulletins;
 mod grades;
 mod helpers;
+mod pads;
 mod permissions;
 mod security;
 mod websocket;
