@@ -458,3 +458,14 @@ async fn many_updates_are_compacted_into_a_snapshot_without_losing_text() {
     assert!(app.count(&format!("SELECT COUNT(*) FROM pad_updates WHERE pad_id = {pad}")).await < rows as i64);
     assert_eq!(stored_text(&app, pad).await, want);
 }
+
+#[tokio::test]
+async fn logging_out_closes_the_sessions_pad_connections() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let pad = create_pad(&prof, &class_4c(&app).await, "class").await;
+    let mut a = Client::join(&app, &prof, pad, 1).await;
+    let (status, _) = prof.call::<()>("/api/deconnexion", &[]).await;
+    assert!(status.is_success());
+    assert_eq!(a.closed().await.0, close::SESSION_ENDED);
+}
