@@ -8,6 +8,7 @@ mod bulletins;
 mod grades;
 mod helpers;
 mod pads;
+mod pads_crash;
 mod permissions;
 mod security;
 mod websocket;

@@ -16,13 +16,18 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const WAIT: Duration = Duration::from_secs(15);
 
 async fn open(app: &TestApp, session: Option<&Session>, pad: &str) -> Result<Socket, Error> {
-    let mut req = app.url(&format!("/ws/pads/{pad}")).replace("http://", "ws://").into_client_request()?;
-    req.headers_mut().insert("origin", app.base.parse().expect("origin"));
+    open_at(&app.base, session, pad).await
+}
+
+/// Opens a pad's WebSocket on the server at `base`, with the session's cookie if any.
+pub(crate) async fn open_at(base: &str, session: Option<&Session>, pad: &str) -> Result<Socket, Error> {
+    let mut req = format!("{base}/ws/pads/{pad}").replace("http://", "ws://").into_client_request()?;
+    req.headers_mut().insert("origin", base.parse().expect("origin"));
     if let Some(cookie) = session.and_then(Session::cookie_header) {
         req.headers_mut().insert("cookie", cookie.parse().expect("cookie"));
     }
@@ -121,7 +126,7 @@ impl Client {
     }
 }
 
-async fn create_pad(s: &Session, unit: &str, policy: &str) -> PadId {
+pub(crate) async fn create_pad(s: &Session, unit: &str, policy: &str) -> PadId {
     let (status, id) = s
         .call::<PadId>("/api/pads/creer", &[("unite", unit), ("titre", "Compte rendu"), ("modification", policy)])
         .await;
