@@ -63,6 +63,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         hasher,
         realtime: Realtime::default(),
         leptos_options,
+        pad_max_participants: settings.pad_max_participants,
     })
 }
 

@@ -46,7 +46,7 @@ pub const MAX_FRAME_BYTES: usize = domain::pad::wire::MAX_FRAME_BYTES;
 /// merged update always fit in one frame, which the browser's decoder also limits to 1 MiB.
 /// 960 KiB is some 500 pages of text.
 pub const MAX_PAD_BYTES: usize = MAX_FRAME_BYTES - 64 * 1024;
-/// Most connections open on one pad at once.
+/// Most connections open on one pad at once, by default (`PREAU_PAD_MAX_PARTICIPANTS`).
 pub const MAX_PARTICIPANTS: usize = 200;
 /// Messages a connection may send per second, on average ...
 pub const MESSAGES_PER_SECOND: f64 = 30.0;
@@ -83,7 +83,7 @@ pub mod close {
     pub const TOO_BIG: u16 = 1009;
     /// The pad could not be loaded or stored (RFC 6455: internal error).
     pub const SERVER_ERROR: u16 = 1011;
-    /// The pad has [`super::MAX_PARTICIPANTS`] connections (RFC 6455: try again later).
+    /// The pad has its maximum of connections (RFC 6455: try again later).
     pub const CROWDED: u16 = 1013;
 }
 
@@ -106,7 +106,7 @@ impl Close {
     pub const TEXT_FRAME: Close = Close { code: close::MALFORMED, reason: "messages binaires seulement" };
     pub const TOO_BIG: Close = Close { code: close::TOO_BIG, reason: "message trop volumineux (1 Mio au plus)" };
     pub const SERVER_ERROR: Close = Close { code: close::SERVER_ERROR, reason: "pad indisponible : réessayez" };
-    pub const CROWDED: Close = Close { code: close::CROWDED, reason: "pad complet (200 participants)" };
+    pub const CROWDED: Close = Close { code: close::CROWDED, reason: "pad complet : réessayez plus tard" };
 
     fn frame(&self) -> WsMessage {
         WsMessage::Close(Some(CloseFrame { code: self.code, reason: self.reason.into() }))
@@ -283,9 +283,9 @@ pub async fn upgrade(
         }
         return (StatusCode::FORBIDDEN, "Ce pad est réservé aux membres de sa classe.").into_response();
     }
-    if hub.participants(pad) >= MAX_PARTICIPANTS {
-        return (StatusCode::SERVICE_UNAVAILABLE, "Ce pad accueille déjà 200 participants. Réessayez plus tard.")
-            .into_response();
+    if hub.participants(pad) >= state.pad_max_participants {
+        let full = format!("Ce pad accueille déjà {} participants. Réessayez plus tard.", state.pad_max_participants);
+        return (StatusCode::SERVICE_UNAVAILABLE, full).into_response();
     }
     // The limit tungstenite enforces sits a little above ours, so that a frame just over
     // MAX_FRAME_BYTES gets our clear close frame rather than a read error.
@@ -536,7 +536,7 @@ impl PadTask {
     fn handle(&mut self, command: Command) {
         match command {
             Command::Join { conn, user, peer, reply } => {
-                if self.peers.len() >= MAX_PARTICIPANTS {
+                if self.peers.len() >= self.hub.state.pad_max_participants {
                     let _ = reply.send(Err(Close::CROWDED));
                     return;
                 }

@@ -45,6 +45,8 @@ pub struct AppState {
     pub hasher: password::PasswordHasher,
     pub realtime: realtime::Realtime,
     pub leptos_options: LeptosOptions,
+    /// Most connections open on one pad at once (`PREAU_PAD_MAX_PARTICIPANTS`).
+    pub pad_max_participants: usize,
 }
 
 impl FromRef<AppState> for LeptosOptions {
