@@ -5,11 +5,15 @@
 //! CPU time and the process's RSS.
 //!
 //! cargo run --release -p server --example pad_load -- [--authors 100] [--seconds 20]
-//!     [--observers 50]
+//!     [--observers 50] [--url http://127.0.0.1:3000 --password <demo password> --unit <class id>
+//!     --pid <preau's pid>]
 //!
-//! It starts Préau in this process on a fresh SQLite database with the demo school, on a
-//! runtime of its own (threads `preau-server`) so that the server's CPU time can be told from
-//! the load generator's (threads `load-client`) in /proc/self/task. It stops by itself.
+//! Without `--url`, it starts Préau in this process on a fresh SQLite database with the demo
+//! school, on a runtime of its own (threads `preau-server`) so that the server's CPU time can
+//! be told from the load generator's (threads `load-client`) in /proc/self/task; the RSS is
+//! then the two together. With `--url`, it targets a `preau` already running with the demo
+//! school and `PREAU_PAD_MAX_PARTICIPANTS` at least `--authors`, creates the pad in the class
+//! `--unit`, and reads the server's CPU and RSS in /proc/<pid>/. It stops by itself.
 //!
 //! Each author is a `PadDoc` replica that appends to its own run of text (a student writing
 //! their own paragraph) and sends each keystroke as a tracked update. It does not integrate
@@ -192,9 +196,9 @@ async fn author(
     out
 }
 
-/// CPU time (user + system) of this process's threads, in seconds: the server's threads
-/// (`preau-server` runtime, SQLite workers) and all of them.
-fn cpu_seconds() -> (f64, f64) {
+/// CPU time (user + system) in seconds: of the server (the process `pid`, or this process's
+/// `preau-server` runtime and SQLite workers), and of the server and load generator together.
+fn cpu_seconds(pid: Option<u32>) -> (f64, f64) {
     // Clock ticks of /proc are 1/100 s on Linux (CLK_TCK).
     let ticks = |stat: &str| -> Option<(String, f64)> {
         let (name, rest) = stat.rsplit_once(')')?;
@@ -203,6 +207,11 @@ fn cpu_seconds() -> (f64, f64) {
         let t = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
         Some((name, t / 100.0))
     };
+    let of = |path: String| std::fs::read_to_string(path).ok().as_deref().and_then(ticks).map_or(0.0, |(_, t)| t);
+    if let Some(pid) = pid {
+        let server = of(format!("/proc/{pid}/stat"));
+        return (server, server + of("/proc/self/stat".into()));
+    }
     let mut server = 0.0;
     for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
         if let Some((name, t)) = std::fs::read_to_string(task.path().join("stat")).ok().as_deref().and_then(ticks)
@@ -211,12 +220,13 @@ fn cpu_seconds() -> (f64, f64) {
             server += t;
         }
     }
-    let total = std::fs::read_to_string("/proc/self/stat").ok().as_deref().and_then(ticks).map_or(0.0, |(_, t)| t);
-    (server, total)
+    (server, of("/proc/self/stat".into()))
 }
 
-fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// `VmRSS` of the process `pid`, or of this one.
+fn rss_mib(pid: Option<u32>) -> f64 {
+    let path = pid.map_or("/proc/self/status".to_string(), |pid| format!("/proc/{pid}/status"));
+    let status = std::fs::read_to_string(path).unwrap_or_default();
     let kib = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -233,10 +243,37 @@ fn main() -> anyhow::Result<()> {
     anyhow::ensure!(authors >= 2 && seconds >= 1, "--authors 2 or more, --seconds 1 or more");
     let observers = observers.clamp(2, authors);
 
-    let server_rt = tokio::runtime::Builder::new_multi_thread().thread_name("preau-server").enable_all().build()?;
     let client_rt = tokio::runtime::Builder::new_multi_thread().thread_name("load-client").enable_all().build()?;
-    let (base, unit) = server_rt.block_on(spawn(authors))?;
-    client_rt.block_on(run(base, unit, authors, seconds, observers))
+    // The in-process server's runtime, kept until the end.
+    let mut server_rt = None;
+    let target = match arg(&args, "--url") {
+        Some(url) => {
+            anyhow::ensure!(url.starts_with("http://127.0.0.1"), "load tests only target 127.0.0.1");
+            let password =
+                arg(&args, "--password").ok_or_else(|| anyhow::anyhow!("--password is needed with --url"))?;
+            let unit = arg(&args, "--unit").ok_or_else(|| anyhow::anyhow!("--unit <class id> is needed with --url"))?;
+            let pid = arg(&args, "--pid").map(|p| p.parse()).transpose()?;
+            Target { base: url, password, unit: unit.parse()?, pid }
+        }
+        None => {
+            let rt = tokio::runtime::Builder::new_multi_thread().thread_name("preau-server").enable_all().build()?;
+            let (base, unit) = rt.block_on(spawn(authors))?;
+            server_rt = Some(rt);
+            Target { base, password: PASSWORD.into(), unit, pid: None }
+        }
+    };
+    let result = client_rt.block_on(run(target, authors, seconds, observers));
+    drop(server_rt);
+    result
+}
+
+/// The server under load: its URL, the demo password, the class of the pad, and its process
+/// when it is not this one.
+struct Target {
+    base: String,
+    password: String,
+    unit: i64,
+    pid: Option<u32>,
 }
 
 /// Whether author `i` of `authors` times deliveries: `observers` of them, evenly spread.
@@ -244,10 +281,11 @@ fn observes(i: usize, authors: usize, observers: usize) -> bool {
     i.is_multiple_of(authors / observers) && i / (authors / observers) < observers
 }
 
-async fn run(base: String, unit: i64, authors: usize, seconds: u64, observers: usize) -> anyhow::Result<()> {
-    let cookies = [login(&base, "demo.prof").await?, login(&base, "demo.eleve").await?];
+async fn run(target: Target, authors: usize, seconds: u64, observers: usize) -> anyhow::Result<()> {
+    let Target { base, password, unit, pid } = target;
+    let cookies = [login(&base, "demo.prof", &password).await?, login(&base, "demo.eleve", &password).await?];
     let pad = create_pad(&base, &cookies[0], unit).await?;
-    let rss_idle = rss_mib();
+    let rss_idle = rss_mib(pid);
 
     let mut sockets = Vec::with_capacity(authors);
     for i in 0..authors {
@@ -265,7 +303,7 @@ async fn run(base: String, unit: i64, authors: usize, seconds: u64, observers: u
         }
         sockets.push(socket);
     }
-    let rss_connected = rss_mib();
+    let rss_connected = rss_mib(pid);
 
     let per_author = seconds as usize * EDITS_PER_SECOND as usize + EDITS_PER_SECOND as usize;
     let sent = Arc::new(Sent {
@@ -275,7 +313,7 @@ async fn run(base: String, unit: i64, authors: usize, seconds: u64, observers: u
     let begin = tokio::time::Instant::now() + Duration::from_millis(200);
     let stop_typing = begin + Duration::from_secs(seconds);
     let period = Duration::from_secs(1) / EDITS_PER_SECOND;
-    let (server_cpu_before, total_cpu_before) = cpu_seconds();
+    let (server_cpu_before, total_cpu_before) = cpu_seconds(pid);
     let tasks: Vec<_> = sockets
         .into_iter()
         .enumerate()
@@ -286,8 +324,8 @@ async fn run(base: String, unit: i64, authors: usize, seconds: u64, observers: u
         })
         .collect();
     tokio::time::sleep_until(stop_typing).await;
-    let (server_cpu_after, total_cpu_after) = cpu_seconds();
-    let rss_typing = rss_mib();
+    let (server_cpu_after, total_cpu_after) = cpu_seconds(pid);
+    let rss_typing = rss_mib(pid);
     let mut results = Vec::with_capacity(authors);
     // Deliveries expected: every edit, to each observer but its author.
     let mut observers_own_edits = 0;
@@ -344,23 +382,24 @@ async fn run(base: String, unit: i64, authors: usize, seconds: u64, observers: u
         edits as f64 / secs
     );
     println!(
-        "  CPU while typing: server {server_cpu:.2} s ({:.0} % of one core), whole process with the load generator {total_cpu:.2} s ({:.0} %)",
+        "  CPU while typing: server {server_cpu:.2} s ({:.0} % of one core), with the load generator {total_cpu:.2} s ({:.0} %)",
         server_cpu / secs * 100.0,
         total_cpu / secs * 100.0
     );
+    let whose = if pid.is_some() { "server" } else { "server and load generator together" };
     println!(
-        "  RSS (server and load generator together) MiB: before connecting {rss_idle:.0}, {authors} connected {rss_connected:.0}, end of typing {rss_typing:.0}"
+        "  RSS ({whose}) MiB: before connecting {rss_idle:.0}, {authors} connected {rss_connected:.0}, end of typing {rss_typing:.0}"
     );
     println!("  connections closed by the server: {closed:?}");
     Ok(())
 }
 
 /// Logs in and returns the session cookie (`name=value`).
-async fn login(base: &str, username: &str) -> anyhow::Result<String> {
+async fn login(base: &str, username: &str, password: &str) -> anyhow::Result<String> {
     let res = reqwest::Client::new()
         .post(format!("{base}/api/connexion"))
         .header("origin", base)
-        .form(&[("identifiant", username), ("mot_de_passe", PASSWORD)])
+        .form(&[("identifiant", username), ("mot_de_passe", password)])
         .send()
         .await?;
     anyhow::ensure!(res.status().is_success(), "login of {username}: {}", res.status());
