@@ -18,11 +18,13 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// Longest any step may take (start-up seeds the demo school and hashes its password).
 const WAIT: Duration = Duration::from_secs(30);
-/// One keystroke per author every 50 ms: 20 messages/s, under the hub's 30/s.
-const TYPING: Duration = Duration::from_millis(50);
-const AUTHORS: u64 = 4;
-/// Acknowledged updates, over all authors, after which the server is killed.
-const ACKED_BEFORE_KILL: u64 = 40;
+/// One keystroke per author every 40 ms: 25 messages/s, under the hub's 30/s.
+const TYPING: Duration = Duration::from_millis(40);
+const AUTHORS: u64 = 8;
+/// Acknowledged updates, over all authors, after which the server is killed ...
+const ACKED_BEFORE_KILL: u64 = 80;
+/// ... this long after, in the middle of a tick: some updates are received and not yet stored.
+const KILL_AFTER: Duration = Duration::from_millis(7);
 
 /// The `preau` binary, running as a child process; killed when dropped.
 struct Preau {
@@ -96,7 +98,9 @@ async fn type_until_the_server_dies(mut socket: Socket, author: u64, acks: Arc<A
     let mut doc = PadDoc::new(author + 1);
     let mut sent: Vec<String> = Vec::new();
     let mut acked = 0usize;
-    let mut keystroke = tokio::time::interval(TYPING);
+    // The authors' keystrokes are spread over the period: updates reach the server all the time.
+    let first = tokio::time::Instant::now() + TYPING * author as u32 / AUTHORS as u32;
+    let mut keystroke = tokio::time::interval_at(first, TYPING);
     let deadline = tokio::time::sleep(WAIT);
     tokio::pin!(deadline);
     loop {
@@ -183,6 +187,7 @@ async fn every_acknowledged_update_survives_a_sigkill_of_the_server() {
         assert!(started.elapsed() < WAIT, "only {} updates acknowledged", acks.load(Ordering::Relaxed));
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    tokio::time::sleep(KILL_AFTER).await;
     server.kill();
     let mut typed = Vec::new();
     for author in authors {
