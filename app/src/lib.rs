@@ -10,6 +10,7 @@ pub mod components;
 pub mod dashboard;
 pub mod error;
 pub mod grades;
+pub mod pads;
 pub mod quizzes;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -58,6 +58,8 @@ id_type!(
     LiveSessionId,
     /// A seat in a live session: one student, or one pseudonym in anonymous mode.
     SeatId,
+    /// A collaborative pad: one text co-edited by a class or a group.
+    PadId,
 );
 
 /// Where something is taught: a whole class or a group.

@@ -202,6 +202,91 @@ pub fn is_member_of(viewer: &Viewer, establishment: EstablishmentId) -> bool {
     viewer.region_admin || viewer.is_member(establishment)
 }
 
+/// Who may change a pad's text, besides the staff who run it (the class's teachers and
+/// direction, who always may while it is not locked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PadEditPolicy {
+    /// Every student of the class or group.
+    Class,
+    /// Only the teachers.
+    Teacher,
+    /// Only the students named in [`PadAccess::editors`].
+    Named,
+}
+
+impl PadEditPolicy {
+    pub const ALL: [PadEditPolicy; 3] = [PadEditPolicy::Class, PadEditPolicy::Teacher, PadEditPolicy::Named];
+
+    /// The code stored in the database and sent by forms.
+    pub fn code(self) -> &'static str {
+        match self {
+            PadEditPolicy::Class => "class",
+            PadEditPolicy::Teacher => "teacher",
+            PadEditPolicy::Named => "named",
+        }
+    }
+
+    /// Reads what [`PadEditPolicy::code`] wrote; `None` for anything else.
+    pub fn from_code(code: &str) -> Option<PadEditPolicy> {
+        PadEditPolicy::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+/// A pad, as far as permissions are concerned: where it lives and who may write in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PadAccess {
+    pub establishment: EstablishmentId,
+    /// The class or group whose members read the pad.
+    pub unit: TeachingUnit,
+    pub policy: PadEditPolicy,
+    /// The students who may edit under [`PadEditPolicy::Named`].
+    pub editors: Vec<UserId>,
+    /// Nobody edits a locked pad; its members still read it.
+    pub locked: bool,
+}
+
+/// The staff who run a unit's pads: its teachers and direction.
+fn runs_pads_of(viewer: &Viewer, establishment: EstablishmentId, unit: TeachingUnit) -> bool {
+    viewer.teaches_unit(establishment, unit) || viewer.has_role(establishment, Role::Direction)
+}
+
+fn attends(viewer: &Viewer, establishment: EstablishmentId, unit: TeachingUnit) -> bool {
+    viewer.has_role(establishment, Role::Student) && viewer.enrolled_in.contains(&(establishment, unit))
+}
+
+/// May `viewer` create a pad for this class or group? Its teachers, and direction.
+pub fn can_create_pad(viewer: &Viewer, unit: &UnitRef) -> bool {
+    runs_pads_of(viewer, unit.establishment, unit.unit)
+}
+
+/// May `viewer` change who edits a pad, and lock or unlock it? The same people as may create it.
+pub fn can_manage_pad(viewer: &Viewer, pad: &PadAccess) -> bool {
+    runs_pads_of(viewer, pad.establishment, pad.unit)
+}
+
+/// May `viewer` read a pad (open it, receive its text and others' edits)? The members of its
+/// class or group: its students and teachers, and direction.
+pub fn can_read_pad(viewer: &Viewer, pad: &PadAccess) -> bool {
+    runs_pads_of(viewer, pad.establishment, pad.unit) || attends(viewer, pad.establishment, pad.unit)
+}
+
+/// May `viewer` change a pad's text now? Nobody while it is locked; otherwise its teachers
+/// and direction, and the students its policy names.
+pub fn can_edit_pad(viewer: &Viewer, pad: &PadAccess) -> bool {
+    if pad.locked {
+        return false;
+    }
+    if runs_pads_of(viewer, pad.establishment, pad.unit) {
+        return true;
+    }
+    attends(viewer, pad.establishment, pad.unit)
+        && match pad.policy {
+            PadEditPolicy::Class => true,
+            PadEditPolicy::Teacher => false,
+            PadEditPolicy::Named => pad.editors.contains(&viewer.user),
+        }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,6 +456,62 @@ mod tests {
         assert!(!can_view_student(&v, &student(OWN)));
     }
 
+    fn pad(est: EstablishmentId, policy: PadEditPolicy, editors: Vec<UserId>, locked: bool) -> PadAccess {
+        PadAccess { establishment: est, unit: TeachingUnit::Class(CLASS), policy, editors, locked }
+    }
+
+    /// Pads: role × question × own/other establishment. Columns: create a pad for the class,
+    /// manage it, read it, edit it when the whole class edits, when only teachers do, when
+    /// other students are named, when this student is named, and when it is locked.
+    #[test]
+    fn pad_permission_matrix_follows_class_membership() {
+        use PadEditPolicy::{Class, Named, Teacher};
+        #[rustfmt::skip]
+        let expected: [(Role, [bool; 8]); 6] = [
+            (Role::Student,    [false, false, true,  true,  false, false, true,  false]),
+            (Role::Guardian,   [false; 8]),
+            (Role::Teacher,    [true,  true,  true,  true,  true,  true,  true,  false]),
+            (Role::SchoolLife, [false; 8]),
+            (Role::Direction,  [true,  true,  true,  true,  true,  true,  true,  false]),
+            (Role::Admin,      [false; 8]),
+        ];
+        for (role, row) in expected {
+            for (viewer_est, resource_est, same) in [(OWN, OWN, true), (OTHER, OWN, false)] {
+                let v = viewer(role, viewer_est);
+                let open = pad(resource_est, Class, vec![], false);
+                let got = [
+                    can_create_pad(&v, &class(resource_est)),
+                    can_manage_pad(&v, &open),
+                    can_read_pad(&v, &open),
+                    can_edit_pad(&v, &open),
+                    can_edit_pad(&v, &pad(resource_est, Teacher, vec![], false)),
+                    can_edit_pad(&v, &pad(resource_est, Named, vec![UserId(999)], false)),
+                    can_edit_pad(&v, &pad(resource_est, Named, vec![STUDENT], false)),
+                    can_edit_pad(&v, &pad(resource_est, Class, vec![], true)),
+                ];
+                let want = if same { row } else { [false; 8] };
+                assert_eq!(got, want, "{role:?}, same establishment: {same}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_student_of_another_class_neither_reads_nor_edits_a_pad() {
+        let mut v = viewer(Role::Student, OWN);
+        v.enrolled_in = vec![(OWN, TeachingUnit::Class(ClassId(11)))];
+        let open = pad(OWN, PadEditPolicy::Class, vec![STUDENT], false);
+        assert!(!can_read_pad(&v, &open));
+        assert!(!can_edit_pad(&v, &open));
+    }
+
+    #[test]
+    fn a_pad_policy_code_round_trips_and_refuses_anything_else() {
+        for p in PadEditPolicy::ALL {
+            assert_eq!(PadEditPolicy::from_code(p.code()), Some(p));
+        }
+        assert_eq!(PadEditPolicy::from_code("everyone"), None);
+    }
+
     fn any_role() -> impl Strategy<Value = Role> {
         prop::sample::select(Role::ALL.to_vec())
     }
@@ -428,6 +569,11 @@ mod tests {
             prop_assert!(!can_view_bulletin(&v, &s, true));
             prop_assert!(!can_close_period(&v, OWN));
             prop_assert!(!can_write_general_appreciation(&v, OWN, ClassId(class_id)));
+            let p = PadAccess { establishment: OWN, unit: u.unit, policy: PadEditPolicy::Class, editors: vec![v.user], locked: false };
+            prop_assert!(!can_create_pad(&v, &u));
+            prop_assert!(!can_manage_pad(&v, &p));
+            prop_assert!(!can_read_pad(&v, &p));
+            prop_assert!(!can_edit_pad(&v, &p));
             for subject in 0..5 {
                 let service = Service { establishment: OWN, unit: u.unit, subject: SubjectId(subject) };
                 prop_assert!(!can_grade(&v, &service));

@@ -29,6 +29,8 @@ pub struct Settings {
     pub session_max_hours: i64,
     /// `PREAU_BEHIND_PROXY=1`: take the client address from the last `X-Forwarded-For`.
     pub behind_proxy: bool,
+    /// `PREAU_PAD_MAX_PARTICIPANTS`: connections open on one pad at once (default 200).
+    pub pad_max_participants: usize,
     /// `RUST_LOG`: log filter (default `info`).
     pub log_filter: String,
 }
@@ -109,10 +111,14 @@ impl Settings {
             session_idle_minutes: number(get, "PREAU_SESSION_IDLE_MINUTES", 60)?,
             session_max_hours: number(get, "PREAU_SESSION_MAX_HOURS", 12)?,
             behind_proxy: flag(get, "PREAU_BEHIND_PROXY")?,
+            pad_max_participants: number(get, "PREAU_PAD_MAX_PARTICIPANTS", crate::pads::MAX_PARTICIPANTS)?,
             log_filter: var(get, "RUST_LOG").unwrap_or_else(|| "info".into()),
         };
         if settings.session_idle_minutes < 1 || settings.session_max_hours < 1 {
             bail!("PREAU_SESSION_IDLE_MINUTES et PREAU_SESSION_MAX_HOURS doivent être au moins 1");
+        }
+        if settings.pad_max_participants < 1 {
+            bail!("PREAU_PAD_MAX_PARTICIPANTS doit être au moins 1");
         }
         Ok(settings)
     }
@@ -152,6 +158,7 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://data/preau.db");
         assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
         assert_eq!((s.session_idle_minutes, s.session_max_hours, s.db_max_connections), (60, 12, 8));
+        assert_eq!(s.pad_max_participants, 200);
         assert!(!s.demo && !s.secure_cookies() && s.public_origin().is_none());
         Ok(())
     }
@@ -172,6 +179,7 @@ mod tests {
             ("LEPTOS_SITE_ADDR", "localhost"),
             ("PREAU_PUBLIC_URL", "ent.fr"),
             ("PREAU_SESSION_MAX_HOURS", "0"),
+            ("PREAU_PAD_MAX_PARTICIPANTS", "0"),
         ] {
             let err = settings(&[(k, v)]).err().map(|e| format!("{e:#}")).unwrap_or_default();
             assert!(err.contains(k), "{k}={v} gave « {err} »");

@@ -1,10 +1,12 @@
-//! Préau's server: builds the state, the router (pages, server functions, `/ws` and `/ws/quiz/{code}`, files,
-//! health) and the layers every request goes through (client address, session, Origin check,
-//! security headers, body limit, compression). `main.rs` only wires this up.
+//! Préau's server: builds the state, the router (pages, server functions, `/ws`, the pad
+//! hub's `/ws/pads/{id}`, live quizzes' `/ws/quiz/{code}`, files, health) and the layers every request goes through (client
+//! address, session, Origin check, security headers, body limit, compression). `main.rs`
+//! only wires this up.
 
 pub mod cli;
 pub mod config;
 pub mod layers;
+pub mod pads;
 pub mod quiz_ws;
 pub mod ws;
 
@@ -63,6 +65,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         realtime: Realtime::default(),
         live: Default::default(),
         leptos_options,
+        pad_max_participants: settings.pad_max_participants,
     })
 }
 
@@ -79,10 +82,12 @@ pub fn router(state: AppState) -> Router {
     // writes .br and .gz beside them) so no CPU goes to compressing 1.4 MB per visitor at 8:00.
     let pkg_dir = format!("{}/{}", state.leptos_options.site_root, state.leptos_options.site_pkg_dir);
     let pkg = tower_http::services::ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip();
+    let pad_hub = pads::PadHub::new(state.clone());
     Router::new()
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .route("/healthz", get(healthz))
         .route("/ws", get(ws::upgrade))
+        .route("/ws/pads/{id}", get(pads::upgrade).layer(axum::Extension(pad_hub)))
         .route("/ws/quiz/{code}", get(quiz_ws::upgrade))
         .route("/bulletin.pdf", get(app::bulletins::pdf_download))
         .route("/carnet-de-notes/export.csv", get(app::grades::csv_export))

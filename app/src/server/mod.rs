@@ -47,6 +47,8 @@ pub struct AppState {
     /// Live quiz sessions running, one hub each.
     pub live: crate::quizzes::hub::LiveHubs,
     pub leptos_options: LeptosOptions,
+    /// Most connections open on one pad at once (`PREAU_PAD_MAX_PARTICIPANTS`).
+    pub pad_max_participants: usize,
 }
 
 impl FromRef<AppState> for LeptosOptions {

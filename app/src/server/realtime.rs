@@ -1,6 +1,9 @@
 //! Open WebSocket connections, by session, so that logout and deactivation close them at
-//! once. Features built on the `/ws` endpoint (pads, live quizzes) register here.
+//! once; and the access of each open pad, so that locking a pad or changing who edits it
+//! reaches its open connections at once. Features built on WebSockets (pads, live quizzes)
+//! register here.
 
+use domain::{PadAccess, PadId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
@@ -10,6 +13,7 @@ use tokio::sync::watch;
 #[derive(Clone, Default)]
 pub struct Realtime {
     sessions: Arc<Mutex<HashMap<String, watch::Sender<bool>>>>,
+    pads: Arc<Mutex<HashMap<PadId, watch::Sender<Arc<PadAccess>>>>>,
 }
 
 impl Realtime {
@@ -33,6 +37,32 @@ impl Realtime {
     pub fn prune(&self) {
         let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, tx| tx.receiver_count() > 0);
+        drop(map);
+        let mut pads = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        pads.retain(|_, tx| tx.receiver_count() > 0);
+    }
+
+    /// The access of an open pad, as it changes. `loaded` is what the caller read from the
+    /// database; when an entry exists already its value is kept: it was set by
+    /// [`Realtime::pad_access_changed`] after a commit, so it is at least as recent.
+    pub fn watch_pad(&self, pad: PadId, loaded: PadAccess) -> watch::Receiver<Arc<PadAccess>> {
+        let mut map = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(pad).or_insert_with(|| watch::channel(Arc::new(loaded)).0).subscribe()
+    }
+
+    /// Publishes a pad's new access, once committed. The entry is made even when nobody has
+    /// the pad open, so a pad being opened meanwhile cannot start from the older access.
+    pub fn pad_access_changed(&self, pad: PadId, access: PadAccess) {
+        let mut map = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        let access = Arc::new(access);
+        match map.get(&pad) {
+            Some(tx) => {
+                tx.send_replace(access);
+            }
+            None => {
+                map.insert(pad, watch::channel(access).0);
+            }
+        }
     }
 
     /// Number of sessions with at least one open connection.

@@ -140,6 +140,19 @@ impl PadDoc {
     }
 }
 
+/// For each client whose insertions an update holds, the clock just past the last of them
+/// (the update's upper state vector), sorted by client: what a receiver has seen of each
+/// author once it holds the update (the load benchmark times deliveries with it).
+pub fn update_clocks(update: &[u8]) -> Result<Vec<(u64, u32)>, PadError> {
+    let insertions = decode(update)?.insertions(true);
+    let mut clocks: Vec<(u64, u32)> = insertions
+        .iter()
+        .filter_map(|(client, ranges)| ranges.iter().map(|r| r.end).max().map(|end| (client.get(), end)))
+        .collect();
+    clocks.sort_unstable();
+    Ok(clocks)
+}
+
 /// Merges updates into one (a pad's updates of one tick, to store and send once).
 pub fn merge_updates<B: AsRef<[u8]>>(updates: &[B]) -> Result<Vec<u8>, PadError> {
     for u in updates {
@@ -152,6 +165,20 @@ pub fn merge_updates<B: AsRef<[u8]>>(updates: &[B]) -> Result<Vec<u8>, PadError>
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn update_clocks_name_each_author_and_how_far_the_update_goes() -> Result<(), PadError> {
+        let mut a = PadDoc::new(7);
+        let mut b = PadDoc::new(3);
+        let first = a.insert(0, "ab");
+        let second = a.insert(2, "c");
+        let other = b.insert(0, "xyz");
+        assert_eq!(update_clocks(&second), Ok(vec![(7, 3)]));
+        let merged = merge_updates(&[first, second, other])?;
+        assert_eq!(update_clocks(&merged), Ok(vec![(3, 3), (7, 3)]));
+        assert_eq!(update_clocks(&[0xff, 0xff]), Err(PadError::Malformed));
+        Ok(())
+    }
 
     #[test]
     fn positions_count_utf16_units_like_a_browser() {

@@ -28,7 +28,7 @@ pub struct Session {
 
 /// A fresh, empty database: a new PostgreSQL database when `DATABASE_URL` is a postgres URL,
 /// otherwise a new SQLite file under the system's temporary folder.
-async fn fresh_database_url() -> String {
+pub async fn fresh_database_url() -> String {
     let name = format!("preau_t_{}", &app::server::db::random_token().expect("randomness")[..16]).to_lowercase();
     match std::env::var("DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
@@ -91,16 +91,7 @@ impl TestApp {
 
     /// A client with no session yet.
     pub fn session(&self) -> Session {
-        let jar = Arc::new(Jar::default());
-        let mut headers = header::HeaderMap::new();
-        headers.insert(header::ORIGIN, self.base.parse().expect("origin header"));
-        let http = Client::builder()
-            .cookie_provider(jar.clone())
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client");
-        Session { http, jar, base: self.base.clone() }
+        Session::new(&self.base)
     }
 
     /// A client logged in as `username` (a demo account, or one activated by the test).
@@ -109,10 +100,7 @@ impl TestApp {
     }
 
     pub async fn login_with(&self, username: &str, password: &str) -> Session {
-        let s = self.session();
-        let (status, result) = s.login(username, password).await;
-        assert!(status.is_success(), "login of {username}: {status} {result:?}");
-        s
+        Session::logged_in(&self.base, username, password).await
     }
 
     /// The id of an account by username.
@@ -172,6 +160,28 @@ impl TestApp {
 }
 
 impl Session {
+    /// A client of the server at `base` with no session yet.
+    pub fn new(base: &str) -> Session {
+        let jar = Arc::new(Jar::default());
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::ORIGIN, base.parse().expect("origin header"));
+        let http = Client::builder()
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Session { http, jar, base: base.to_string() }
+    }
+
+    /// A client of the server at `base`, logged in.
+    pub async fn logged_in(base: &str, username: &str, password: &str) -> Session {
+        let s = Session::new(base);
+        let (status, result) = s.login(username, password).await;
+        assert!(status.is_success(), "login of {username}: {status} {result:?}");
+        s
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> (StatusCode, Result<(), AppError>) {
         self.call("/api/connexion", &[("identifiant", username), ("mot_de_passe", password)]).await
     }

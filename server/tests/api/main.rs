@@ -7,6 +7,8 @@ mod auth;
 mod bulletins;
 mod grades;
 mod helpers;
+mod pads;
+mod pads_crash;
 mod permissions;
 mod quiz_live;
 mod quizzes;

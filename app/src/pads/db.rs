@@ -1,0 +1,262 @@
+//! SQL of pads: the pads and who may edit them, and their text as durable Yjs updates.
+//!
+//! A pad's text is its snapshot (`pad_snapshots`, the whole state up to `upto_seq`) plus the
+//! updates appended since (`pad_updates`, in `seq` order), each stored as base64 TEXT: the
+//! one column type that reads back the same through sqlx's `Any` driver on SQLite and
+//! PostgreSQL. The hub appends a row and commits it before acknowledging it
+//! ([`append`]); [`compact`] folds rows into a new snapshot and deletes them in one
+//! transaction, so a reader sees either the rows or the snapshot that holds them.
+
+use super::PadLine;
+use crate::error::AppError;
+use crate::server::Db;
+use anyhow::Context;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use domain::{ClassId, EstablishmentId, GroupId, PadAccess, PadEditPolicy, PadId, TeachingUnit, UnitRef, UserId};
+use sqlx::Row;
+
+/// A pad to create.
+pub struct NewPad {
+    pub id: PadId,
+    pub unit: UnitRef,
+    pub title: String,
+    pub policy: PadEditPolicy,
+    pub created_by: UserId,
+    pub created_at: i64,
+}
+
+fn unit_columns(unit: TeachingUnit) -> (Option<i64>, Option<i64>) {
+    match unit {
+        TeachingUnit::Class(c) => (Some(c.0), None),
+        TeachingUnit::Group(g) => (None, Some(g.0)),
+    }
+}
+
+fn unit_of(r: &sqlx::any::AnyRow) -> Result<TeachingUnit, AppError> {
+    let class: Option<i64> = r.try_get("class_id")?;
+    let group: Option<i64> = r.try_get("group_id")?;
+    match (class, group) {
+        (Some(c), _) => Ok(TeachingUnit::Class(ClassId(c))),
+        (None, Some(g)) => Ok(TeachingUnit::Group(GroupId(g))),
+        (None, None) => Err(anyhow::anyhow!("pad without a class or group").into()),
+    }
+}
+
+fn policy_of(r: &sqlx::any::AnyRow) -> Result<PadEditPolicy, AppError> {
+    let code: String = r.try_get("edit_policy")?;
+    PadEditPolicy::from_code(&code).ok_or_else(|| anyhow::anyhow!("pad with an unknown edit policy {code}").into())
+}
+
+/// Records a new pad, refusing one more than `max` in its class or group.
+pub async fn create(db: &Db, pad: &NewPad, max: usize) -> Result<(), AppError> {
+    let (class, group) = unit_columns(pad.unit.unit);
+    let mut tx = db.begin().await?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pads WHERE class_id = $1 OR group_id = $2")
+        .bind(class)
+        .bind(group)
+        .fetch_one(&mut *tx)
+        .await?;
+    if count >= max as i64 {
+        return Err(AppError::Invalid {
+            field: "titre".into(),
+            reason: format!("Cette classe compte déjà {max} pads, le maximum. Supprimez-en avant d'en créer."),
+        });
+    }
+    sqlx::query(
+        "INSERT INTO pads (id, establishment_id, class_id, group_id, title, edit_policy, locked, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
+    )
+    .bind(pad.id.0)
+    .bind(pad.unit.establishment.0)
+    .bind(class)
+    .bind(group)
+    .bind(&pad.title)
+    .bind(pad.policy.code())
+    .bind(pad.created_by.0)
+    .bind(pad.created_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn editors(db: &Db, pad: PadId) -> Result<Vec<UserId>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM pad_editors WHERE pad_id = $1 ORDER BY user_id")
+        .bind(pad.0)
+        .fetch_all(db)
+        .await?;
+    Ok(ids.into_iter().map(UserId).collect())
+}
+
+/// Who may read and edit a pad; `None` when it does not exist.
+pub async fn access(db: &Db, pad: PadId) -> Result<Option<PadAccess>, AppError> {
+    let Some(r) =
+        sqlx::query("SELECT establishment_id, class_id, group_id, edit_policy, locked FROM pads WHERE id = $1")
+            .bind(pad.0)
+            .fetch_optional(db)
+            .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(PadAccess {
+        establishment: EstablishmentId(r.try_get("establishment_id")?),
+        unit: unit_of(&r)?,
+        policy: policy_of(&r)?,
+        editors: editors(db, pad).await?,
+        locked: r.try_get::<i64, _>("locked")? != 0,
+    }))
+}
+
+/// Stores a pad's new access (policy, named editors, lock) in one transaction.
+pub async fn set_access(db: &Db, pad: PadId, access: &PadAccess) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE pads SET edit_policy = $1, locked = $2 WHERE id = $3")
+        .bind(access.policy.code())
+        .bind(i64::from(access.locked))
+        .bind(pad.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM pad_editors WHERE pad_id = $1").bind(pad.0).execute(&mut *tx).await?;
+    for user in &access.editors {
+        sqlx::query("INSERT INTO pad_editors (pad_id, user_id) VALUES ($1, $2)")
+            .bind(pad.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+const LINE_COLUMNS: &str = "id, title, edit_policy, locked, last_edit_at";
+
+async fn pad_line(db: &Db, r: &sqlx::any::AnyRow, can_manage: bool) -> Result<PadLine, AppError> {
+    let id = PadId(r.try_get("id")?);
+    let last_edit_at: Option<i64> = r.try_get("last_edit_at")?;
+    Ok(PadLine {
+        id,
+        title: r.try_get("title")?,
+        policy: policy_of(r)?,
+        editors: editors(db, id).await?,
+        locked: r.try_get::<i64, _>("locked")? != 0,
+        last_edit_at,
+        last_edit: last_edit_at.map(domain::paris::format_datetime),
+        can_manage,
+    })
+}
+
+/// One pad as the list shows it.
+pub async fn line(db: &Db, pad: PadId, can_manage: bool) -> Result<Option<PadLine>, AppError> {
+    match sqlx::query(&format!("SELECT {LINE_COLUMNS} FROM pads WHERE id = $1")).bind(pad.0).fetch_optional(db).await? {
+        Some(r) => Ok(Some(pad_line(db, &r, can_manage).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A class's or group's pads, most recently edited first (never edited: newest first).
+pub async fn list(db: &Db, unit: TeachingUnit, can_manage: bool) -> Result<Vec<PadLine>, AppError> {
+    let (class, group) = unit_columns(unit);
+    let rows = sqlx::query(&format!(
+        "SELECT {LINE_COLUMNS} FROM pads WHERE class_id = $1 OR group_id = $2
+         ORDER BY COALESCE(last_edit_at, created_at) DESC, id DESC"
+    ))
+    .bind(class)
+    .bind(group)
+    .fetch_all(db)
+    .await?;
+    let mut lines = Vec::with_capacity(rows.len());
+    for r in &rows {
+        lines.push(pad_line(db, r, can_manage).await?);
+    }
+    Ok(lines)
+}
+
+/// A pad's text as stored: its snapshot (if any) then the updates appended since, in order.
+#[derive(Debug, Default)]
+pub struct StoredPad {
+    /// Yjs v1 updates to apply in this order.
+    pub updates: Vec<Vec<u8>>,
+    /// The `seq` of the last row (or of the snapshot); the next row takes the one after.
+    pub last_seq: i64,
+    /// Rows appended since the snapshot.
+    pub rows_since_snapshot: usize,
+}
+
+fn decode(data: &str, pad: PadId) -> anyhow::Result<Vec<u8>> {
+    BASE64.decode(data).with_context(|| format!("decoding a stored update of pad {pad}"))
+}
+
+/// Reads a pad's snapshot and the rows after it (in one transaction, so a compaction running
+/// meanwhile cannot make rows vanish between the two reads).
+pub async fn load(db: &Db, pad: PadId) -> anyhow::Result<StoredPad> {
+    let mut tx = db.begin().await.context("opening a transaction")?;
+    let snapshot = sqlx::query("SELECT upto_seq, data FROM pad_snapshots WHERE pad_id = $1")
+        .bind(pad.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .with_context(|| format!("reading the snapshot of pad {pad}"))?;
+    let mut stored = StoredPad::default();
+    if let Some(r) = snapshot {
+        stored.last_seq = r.try_get("upto_seq")?;
+        stored.updates.push(decode(&r.try_get::<String, _>("data")?, pad)?);
+    }
+    let rows = sqlx::query("SELECT seq, data FROM pad_updates WHERE pad_id = $1 AND seq > $2 ORDER BY seq")
+        .bind(pad.0)
+        .bind(stored.last_seq)
+        .fetch_all(&mut *tx)
+        .await
+        .with_context(|| format!("reading the updates of pad {pad}"))?;
+    tx.commit().await.context("closing a read transaction")?;
+    for r in rows {
+        stored.last_seq = r.try_get("seq")?;
+        stored.updates.push(decode(&r.try_get::<String, _>("data")?, pad)?);
+        stored.rows_since_snapshot += 1;
+    }
+    Ok(stored)
+}
+
+/// Appends one update as row `seq` and records the edit time, committed before returning:
+/// only then may the hub acknowledge it.
+pub async fn append(db: &Db, pad: PadId, seq: i64, update: &[u8], now: i64) -> anyhow::Result<()> {
+    let mut tx = db.begin().await.context("opening a transaction")?;
+    sqlx::query("INSERT INTO pad_updates (pad_id, seq, data, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(pad.0)
+        .bind(seq)
+        .bind(BASE64.encode(update))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .with_context(|| format!("appending update {seq} of pad {pad}"))?;
+    sqlx::query("UPDATE pads SET last_edit_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(pad.0)
+        .execute(&mut *tx)
+        .await
+        .with_context(|| format!("recording the edit time of pad {pad}"))?;
+    tx.commit().await.with_context(|| format!("committing update {seq} of pad {pad}"))
+}
+
+/// Replaces the snapshot by `state` (the whole pad up to row `upto_seq`) and deletes the
+/// rows it folds, in one transaction.
+pub async fn compact(db: &Db, pad: PadId, upto_seq: i64, state: &[u8], now: i64) -> anyhow::Result<()> {
+    let mut tx = db.begin().await.context("opening a transaction")?;
+    sqlx::query(
+        "INSERT INTO pad_snapshots (pad_id, upto_seq, data, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (pad_id) DO UPDATE SET upto_seq = excluded.upto_seq, data = excluded.data, created_at = excluded.created_at",
+    )
+    .bind(pad.0)
+    .bind(upto_seq)
+    .bind(BASE64.encode(state))
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .with_context(|| format!("writing the snapshot of pad {pad}"))?;
+    sqlx::query("DELETE FROM pad_updates WHERE pad_id = $1 AND seq <= $2")
+        .bind(pad.0)
+        .bind(upto_seq)
+        .execute(&mut *tx)
+        .await
+        .with_context(|| format!("deleting the updates folded into the snapshot of pad {pad}"))?;
+    tx.commit().await.with_context(|| format!("committing the snapshot of pad {pad}"))
+}

@@ -1,0 +1,766 @@
+//! The pad hub: `GET /ws/pads/{id}`, live co-editing of one pad over binary WebSocket frames
+//! in the Yjs sync protocol plus Préau's `tracked`/`ack` (see `domain::pad::wire` and
+//! docs/pads.md).
+//!
+//! One task per open pad holds its `PadDoc` in memory and is the only writer of its rows.
+//! Each connection has a task of its own that reads frames, checks their size and rate, and
+//! hands them to the pad task; the pad task sends back through a bounded queue per
+//! connection (a reader whose queue is full is disconnected, so a slow one never grows the
+//! server's memory). Updates arriving within one [`TICK`] are coalesced: applied to the
+//! document as they come (which validates them), then merged into ONE row committed to the
+//! database, and only then acknowledged to each sender and sent to the others as ONE merged
+//! update frame each. Nothing reaches another client, and no sync answer includes anything,
+//! before it is durable.
+//!
+//! Permissions are checked at the upgrade (401 without a session, 404 for an unknown pad or
+//! one of another establishment, 403 for a non-member) and on every update, against the
+//! pad's access as `set_pad_access` last published it (`Realtime::watch_pad`): locking a pad
+//! takes effect on open connections at once, and a member who loses read access is closed.
+
+use crate::layers::origin_allowed;
+use app::server::audit::{self, Entry, action};
+use app::server::db::now_ms;
+use app::server::session::{CurrentUser, SessionSlot};
+use app::server::{AppState, ClientIp};
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::pad::wire::Message;
+use domain::pad::{PadDoc, merge_updates};
+use domain::permissions::{can_edit_pad, can_read_pad, is_member_of};
+use domain::{PadAccess, PadId};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+/// Largest frame a client may send (a Yjs message with its header).
+pub const MAX_FRAME_BYTES: usize = domain::pad::wire::MAX_FRAME_BYTES;
+/// Largest pad, as its encoded Yjs state: an update that would make it larger is refused.
+/// Below [`MAX_FRAME_BYTES`] so that a whole pad (a new peer's sync step 2) and any tick's
+/// merged update always fit in one frame, which the browser's decoder also limits to 1 MiB.
+/// 960 KiB is some 500 pages of text.
+pub const MAX_PAD_BYTES: usize = MAX_FRAME_BYTES - 64 * 1024;
+/// Most connections open on one pad at once, by default (`PREAU_PAD_MAX_PARTICIPANTS`).
+pub const MAX_PARTICIPANTS: usize = 200;
+/// Messages a connection may send per second, on average ...
+pub const MESSAGES_PER_SECOND: f64 = 30.0;
+/// ... and in one burst (an editor flushing what it kept offline sends many at once).
+pub const MESSAGE_BURST: f64 = 60.0;
+/// Frames queued for one connection; a reader this far behind is disconnected.
+pub const SEND_QUEUE_FRAMES: usize = 64;
+/// How long the pad task gathers updates before writing them as one row.
+pub const TICK: Duration = Duration::from_millis(15);
+/// Rows appended since the snapshot after which the pad is compacted into a new snapshot.
+pub const COMPACT_AFTER_ROWS: usize = 100;
+/// How long a pad stays in memory after its last connection leaves (a reload comes back).
+pub const LINGER: Duration = Duration::from_secs(10);
+/// A send to a peer that takes longer than this drops the peer (its TCP window stays shut).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Commands waiting for one pad task; a reader awaits room, which slows its sender down.
+const COMMAND_QUEUE: usize = 1024;
+
+/// Close codes, with a reason each (short: a close reason is at most 123 bytes).
+pub mod close {
+    /// The session ended (logout, deactivation), as on `/ws`.
+    pub const SESSION_ENDED: u16 = crate::ws::CLOSE_SESSION_ENDED;
+    /// An update from someone who may not edit now (read-only, pad locked), or access lost.
+    pub const FORBIDDEN: u16 = 4003;
+    /// The reader fell too far behind (its send queue was full): reload to resync.
+    pub const TOO_SLOW: u16 = 4008;
+    /// The pad reached [`super::MAX_PAD_BYTES`].
+    pub const PAD_FULL: u16 = 4013;
+    /// More than [`super::MESSAGES_PER_SECOND`] messages per second (beyond the burst).
+    pub const RATE_LIMITED: u16 = 4029;
+    /// A frame or update that does not decode (RFC 6455: invalid payload data).
+    pub const MALFORMED: u16 = 1007;
+    /// A frame over [`super::MAX_FRAME_BYTES`] (RFC 6455: message too big).
+    pub const TOO_BIG: u16 = 1009;
+    /// The pad could not be loaded or stored (RFC 6455: internal error).
+    pub const SERVER_ERROR: u16 = 1011;
+    /// The pad has its maximum of connections (RFC 6455: try again later).
+    pub const CROWDED: u16 = 1013;
+}
+
+/// Why a connection is closed: a code and a French reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Close {
+    pub code: u16,
+    pub reason: &'static str,
+}
+
+impl Close {
+    pub const SESSION_ENDED: Close = Close { code: close::SESSION_ENDED, reason: "session terminée" };
+    pub const READ_ONLY: Close =
+        Close { code: close::FORBIDDEN, reason: "modification refusée : pad en lecture seule ou verrouillé" };
+    pub const NO_ACCESS: Close = Close { code: close::FORBIDDEN, reason: "vous n'avez plus accès à ce pad" };
+    pub const TOO_SLOW: Close = Close { code: close::TOO_SLOW, reason: "connexion trop lente : rechargez la page" };
+    pub const PAD_FULL: Close = Close { code: close::PAD_FULL, reason: "pad plein (960 Kio) : créez-en un autre" };
+    pub const RATE_LIMITED: Close = Close { code: close::RATE_LIMITED, reason: "trop de messages par seconde" };
+    pub const MALFORMED: Close = Close { code: close::MALFORMED, reason: "message illisible : rechargez la page" };
+    pub const TEXT_FRAME: Close = Close { code: close::MALFORMED, reason: "messages binaires seulement" };
+    pub const TOO_BIG: Close = Close { code: close::TOO_BIG, reason: "message trop volumineux (1 Mio au plus)" };
+    pub const SERVER_ERROR: Close = Close { code: close::SERVER_ERROR, reason: "pad indisponible : réessayez" };
+    pub const CROWDED: Close = Close { code: close::CROWDED, reason: "pad complet : réessayez plus tard" };
+
+    fn frame(&self) -> WsMessage {
+        WsMessage::Close(Some(CloseFrame { code: self.code, reason: self.reason.into() }))
+    }
+}
+
+/// A token bucket: `rate` messages per second on average, `burst` at once.
+#[derive(Debug, Clone)]
+pub struct TokenBucket {
+    tokens: f64,
+    last: Instant,
+    rate: f64,
+    burst: f64,
+}
+
+impl TokenBucket {
+    pub fn new(rate: f64, burst: f64, now: Instant) -> Self {
+        TokenBucket { tokens: burst, last: now, rate, burst }
+    }
+
+    /// Takes one token; false when the bucket is empty.
+    pub fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+type ConnId = u64;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+enum Command {
+    Join { conn: ConnId, user: Arc<CurrentUser>, peer: PeerLink, reply: oneshot::Sender<Result<(), Close>> },
+    Leave { conn: ConnId },
+    Message { conn: ConnId, message: Message },
+}
+
+/// How the pad task reaches one connection.
+struct PeerLink {
+    out: mpsc::Sender<Bytes>,
+    close: oneshot::Sender<Close>,
+}
+
+#[derive(Clone)]
+struct PadHandle {
+    commands: mpsc::Sender<Command>,
+    participants: Arc<AtomicUsize>,
+    /// Tells this pad task from a later one of the same pad.
+    generation: u64,
+}
+
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// The open pads of this process.
+#[derive(Clone)]
+pub struct PadHub {
+    state: AppState,
+    pads: Arc<Mutex<HashMap<PadId, PadHandle>>>,
+}
+
+impl PadHub {
+    pub fn new(state: AppState) -> Self {
+        PadHub { state, pads: Arc::default() }
+    }
+
+    /// Connections open on a pad now (0 when it is not open).
+    pub fn participants(&self, pad: PadId) -> usize {
+        let pads = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        pads.get(&pad).map_or(0, |h| h.participants.load(Ordering::Relaxed))
+    }
+
+    /// The pad's task, started when the pad is not open yet.
+    fn handle(&self, pad: PadId, access: PadAccess) -> PadHandle {
+        let mut pads = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = pads.get(&pad)
+            && !h.commands.is_closed()
+        {
+            return h.clone();
+        }
+        let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+        let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
+        let handle = PadHandle { commands: tx, participants: Arc::default(), generation };
+        pads.insert(pad, handle.clone());
+        let task = PadTask {
+            id: pad,
+            generation,
+            hub: self.clone(),
+            access: self.state.realtime.watch_pad(pad, access),
+            participants: handle.participants.clone(),
+            doc: PadDoc::new(0),
+            last_seq: 0,
+            rows_since_snapshot: 0,
+            stored_bytes: 0,
+            peers: HashMap::new(),
+            pending: Vec::new(),
+            deferred_syncs: Vec::new(),
+            compacting: Arc::default(),
+        };
+        tokio::spawn(task.run(rx));
+        handle
+    }
+
+    /// Forgets an idle pad task, unless a command reached it meanwhile (then it goes on).
+    /// Returns whether the task may end. A connection that took the handle just before
+    /// sees its join dropped and starts a new task (see [`join`]).
+    fn retire(&self, pad: PadId, generation: u64, commands: &mpsc::Receiver<Command>) -> bool {
+        let mut pads = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        if !commands.is_empty() {
+            return false;
+        }
+        if pads.get(&pad).is_some_and(|h| h.generation == generation) {
+            pads.remove(&pad);
+        }
+        true
+    }
+
+    /// Forgets a failed pad task whatever it has queued.
+    fn remove(&self, pad: PadId, generation: u64) {
+        let mut pads = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        if pads.get(&pad).is_some_and(|h| h.generation == generation) {
+            pads.remove(&pad);
+        }
+    }
+}
+
+/// `GET /ws/pads/{id}`: checks origin, session and read access, then upgrades with small
+/// buffers (an idle connection costs a few KiB).
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Extension(hub): Extension<PadHub>,
+    Extension(slot): Extension<SessionSlot>,
+    ip: Option<Extension<ClientIp>>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&headers, &state.auth) {
+        return (StatusCode::FORBIDDEN, "Origine refusée.").into_response();
+    }
+    let Some(user) = slot.0 else {
+        return (StatusCode::UNAUTHORIZED, "Connectez-vous pour ouvrir ce pad.").into_response();
+    };
+    let not_found = || (StatusCode::NOT_FOUND, "Ce pad n'existe pas ou plus.").into_response();
+    let Ok(pad) = raw.parse::<PadId>() else {
+        return not_found();
+    };
+    let access = match app::pads::db::access(&state.db, pad).await {
+        Ok(Some(a)) => a,
+        Ok(None) => return not_found(),
+        Err(e) => return e.into_response(),
+    };
+    if !is_member_of(&user.viewer, access.establishment) {
+        return not_found();
+    }
+    if !can_read_pad(&user.viewer, &access) {
+        let detail = format!("pad {pad}");
+        let entry = Entry {
+            establishment: user.establishment(),
+            actor: Some(user.me.id),
+            actor_name: &user.me.username,
+            action: action::ACCESS_REFUSED,
+            detail: &detail,
+            ip: ip.as_ref().map_or("", |Extension(ip)| ip.0.as_str()),
+        };
+        if let Err(e) = audit::record(&state.db, entry).await {
+            tracing::error!(error = %e, "could not write the audit log");
+        }
+        return (StatusCode::FORBIDDEN, "Ce pad est réservé aux membres de sa classe.").into_response();
+    }
+    if hub.participants(pad) >= state.pad_max_participants {
+        let full = format!("Ce pad accueille déjà {} participants. Réessayez plus tard.", state.pad_max_participants);
+        return (StatusCode::SERVICE_UNAVAILABLE, full).into_response();
+    }
+    // The limit tungstenite enforces sits a little above ours, so that a frame just over
+    // MAX_FRAME_BYTES gets our clear close frame rather than a read error.
+    ws.max_message_size(MAX_FRAME_BYTES + 64 * 1024)
+        .max_frame_size(MAX_FRAME_BYTES + 64 * 1024)
+        .read_buffer_size(4096)
+        .write_buffer_size(4096)
+        .max_write_buffer_size(MAX_FRAME_BYTES + 64 * 1024)
+        .on_upgrade(move |socket| connection(socket, state, hub, user, pad, access))
+}
+
+/// One connection: joins the pad task, then relays frames both ways until either side ends.
+async fn connection(
+    mut socket: WebSocket,
+    state: AppState,
+    hub: PadHub,
+    user: Arc<CurrentUser>,
+    pad: PadId,
+    access: PadAccess,
+) {
+    let mut ended = state.realtime.subscribe(&user.token_hash);
+    let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let Joined { commands, mut out_rx, mut close_rx } = match join(&hub, pad, access, conn, user).await {
+        Ok(joined) => joined,
+        Err(reason) => return close_cleanly(socket, reason).await,
+    };
+    let mut bucket = TokenBucket::new(MESSAGES_PER_SECOND, MESSAGE_BURST, Instant::now());
+    let mut ping = tokio::time::interval(crate::ws::PING_EVERY);
+    ping.tick().await;
+    let mut awaiting_pong = false;
+    let closing: Option<Close> = loop {
+        tokio::select! {
+            changed = ended.changed() => {
+                if changed.is_err() || *ended.borrow() {
+                    break Some(Close::SESSION_ENDED);
+                }
+            }
+            reason = &mut close_rx => break Some(reason.unwrap_or(Close::SERVER_ERROR)),
+            frame = out_rx.recv() => match frame {
+                Some(bytes) => {
+                    let sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(WsMessage::Binary(bytes))).await;
+                    if !matches!(sent, Ok(Ok(()))) { break None; }
+                }
+                // The pad task let go of this peer: it says why first, unless it failed.
+                None => break Some(close_rx.try_recv().unwrap_or(Close::SERVER_ERROR)),
+            },
+            msg = socket.recv() => match msg {
+                Some(Ok(WsMessage::Binary(data))) => {
+                    if data.len() > MAX_FRAME_BYTES {
+                        break Some(Close::TOO_BIG);
+                    }
+                    if !bucket.take(Instant::now()) {
+                        break Some(Close::RATE_LIMITED);
+                    }
+                    let Ok(message) = Message::decode(&data) else {
+                        break Some(Close::MALFORMED);
+                    };
+                    if commands.send(Command::Message { conn, message }).await.is_err() {
+                        break Some(Close::SERVER_ERROR);
+                    }
+                }
+                Some(Ok(WsMessage::Text(_))) => break Some(Close::TEXT_FRAME),
+                Some(Ok(WsMessage::Pong(_))) => awaiting_pong = false,
+                Some(Ok(WsMessage::Ping(_))) => {}
+                // A read error (among them a frame far over the limit, refused by tungstenite
+                // itself) drops the connection.
+                Some(Err(_)) | Some(Ok(WsMessage::Close(_))) | None => break None,
+            },
+            _ = ping.tick() => {
+                if awaiting_pong { break None; }
+                awaiting_pong = true;
+                if socket.send(WsMessage::Ping(Bytes::new())).await.is_err() { break None; }
+            }
+        }
+    };
+    let _ = commands.send(Command::Leave { conn }).await;
+    if let Some(reason) = closing {
+        close_cleanly(socket, reason).await;
+    }
+}
+
+/// How long a closing connection waits for the peer to answer its close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Sends the close frame, then reads (and drops) what the peer still sends until it answers
+/// with its own close: dropping a socket with unread data would reset the TCP connection,
+/// and the peer could lose the close frame and its reason.
+async fn close_cleanly(mut socket: WebSocket, reason: Close) {
+    let drained = async {
+        if socket.send(reason.frame()).await.is_err() {
+            return;
+        }
+        while let Some(Ok(m)) = socket.recv().await {
+            if matches!(m, WsMessage::Close(_)) {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, drained).await;
+}
+
+/// A connection's side of its link with the pad task.
+struct Joined {
+    commands: mpsc::Sender<Command>,
+    out_rx: mpsc::Receiver<Bytes>,
+    close_rx: oneshot::Receiver<Close>,
+}
+
+/// Joins the pad's task, starting it if needed.
+async fn join(
+    hub: &PadHub,
+    pad: PadId,
+    access: PadAccess,
+    conn: ConnId,
+    user: Arc<CurrentUser>,
+) -> Result<Joined, Close> {
+    // A pad task that is just ending drops the join unanswered: start a new one and retry.
+    for _ in 0..3 {
+        let handle = hub.handle(pad, access.clone());
+        let (out, out_rx) = mpsc::channel::<Bytes>(SEND_QUEUE_FRAMES);
+        let (close, close_rx) = oneshot::channel::<Close>();
+        let (reply, reply_rx) = oneshot::channel();
+        let command = Command::Join { conn, user: user.clone(), peer: PeerLink { out, close }, reply };
+        if handle.commands.send(command).await.is_err() {
+            continue;
+        }
+        match reply_rx.await {
+            Ok(Ok(())) => return Ok(Joined { commands: handle.commands, out_rx, close_rx }),
+            Ok(Err(close)) => return Err(close),
+            Err(_) => continue,
+        }
+    }
+    Err(Close::SERVER_ERROR)
+}
+
+/// An update received and applied to the document, waiting for the tick's durable write.
+struct Pending {
+    conn: ConnId,
+    /// The sender's sequence number, when it asked for an acknowledgement.
+    seq: Option<u64>,
+    /// The update, when it brought something new (a replay is acknowledged, not stored).
+    update: Option<Vec<u8>>,
+}
+
+struct Peer {
+    user: Arc<CurrentUser>,
+    out: mpsc::Sender<Bytes>,
+    close: Option<oneshot::Sender<Close>>,
+}
+
+struct PadTask {
+    id: PadId,
+    generation: u64,
+    hub: PadHub,
+    access: watch::Receiver<Arc<PadAccess>>,
+    participants: Arc<AtomicUsize>,
+    /// Everything durable, plus the pending updates of the current tick.
+    doc: PadDoc,
+    last_seq: i64,
+    rows_since_snapshot: usize,
+    /// An upper bound of the encoded state's size: the snapshot plus every update since.
+    stored_bytes: usize,
+    peers: HashMap<ConnId, Peer>,
+    pending: Vec<Pending>,
+    /// Sync answers held until the pending updates are durable (state vectors to answer;
+    /// `None`: a new peer's whole document).
+    deferred_syncs: Vec<(ConnId, Option<Vec<u8>>)>,
+    compacting: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl PadTask {
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        if let Err(e) = self.load().await {
+            tracing::error!(pad = %self.id, error = format!("{e:#}"), "could not load a pad");
+            self.fail(&mut commands);
+            return;
+        }
+        let mut tick_at: Option<Instant> = None;
+        let mut idle_since = Some(Instant::now());
+        loop {
+            let linger_until = idle_since.map(|t| t + LINGER);
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(c) => {
+                        self.handle(c);
+                        if !self.pending.is_empty() && tick_at.is_none() {
+                            tick_at = Some(Instant::now() + TICK);
+                        }
+                    }
+                    None => break,
+                },
+                changed = self.access.changed() => {
+                    if changed.is_err() { break; }
+                    self.recheck_readers();
+                }
+                _ = tokio::time::sleep_until(tick_at.unwrap_or_else(Instant::now)), if tick_at.is_some() => {
+                    tick_at = None;
+                    if let Err(e) = self.flush().await {
+                        tracing::error!(pad = %self.id, error = format!("{e:#}"), "could not store pad updates");
+                        self.fail(&mut commands);
+                        return;
+                    }
+                }
+                _ = tokio::time::sleep_until(linger_until.unwrap_or_else(Instant::now)), if linger_until.is_some() => {
+                    if self.hub.retire(self.id, self.generation, &commands) {
+                        return;
+                    }
+                }
+            }
+            idle_since = match (self.peers.is_empty() && self.pending.is_empty(), idle_since) {
+                (true, None) => Some(Instant::now()),
+                (true, since) => since,
+                (false, _) => None,
+            };
+            self.participants.store(self.peers.len(), Ordering::Relaxed);
+        }
+    }
+
+    /// Ends the task after a storage failure: every peer is closed (their unacknowledged
+    /// updates stay in their browsers and are sent again on reconnect), and the next
+    /// connection reloads the pad from the database.
+    fn fail(&mut self, commands: &mut mpsc::Receiver<Command>) {
+        for (_, peer) in self.peers.drain() {
+            if let Some(close) = peer.close {
+                let _ = close.send(Close::SERVER_ERROR);
+            }
+        }
+        commands.close();
+        while let Ok(c) = commands.try_recv() {
+            if let Command::Join { reply, .. } = c {
+                let _ = reply.send(Err(Close::SERVER_ERROR));
+            }
+        }
+        self.participants.store(0, Ordering::Relaxed);
+        self.hub.remove(self.id, self.generation);
+    }
+
+    async fn load(&mut self) -> anyhow::Result<()> {
+        let stored = app::pads::db::load(&self.hub.state.db, self.id).await?;
+        self.doc = PadDoc::from_updates(0, &stored.updates)
+            .map_err(|e| anyhow::anyhow!("a stored update of pad {} does not apply: {e}", self.id))?;
+        self.last_seq = stored.last_seq;
+        self.rows_since_snapshot = stored.rows_since_snapshot;
+        self.stored_bytes = stored.updates.iter().map(Vec::len).sum();
+        Ok(())
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Join { conn, user, peer, reply } => {
+                if self.peers.len() >= self.hub.state.pad_max_participants {
+                    let _ = reply.send(Err(Close::CROWDED));
+                    return;
+                }
+                if reply.send(Ok(())).is_err() {
+                    return;
+                }
+                self.peers.insert(conn, Peer { user, out: peer.out, close: Some(peer.close) });
+                self.participants.store(self.peers.len(), Ordering::Relaxed);
+                self.sync(conn, None);
+            }
+            Command::Leave { conn } => {
+                self.peers.remove(&conn);
+            }
+            Command::Message { conn, message } => self.message(conn, message),
+        }
+    }
+
+    fn message(&mut self, conn: ConnId, message: Message) {
+        if !self.peers.contains_key(&conn) {
+            return;
+        }
+        match message {
+            Message::SyncStep1(sv) => self.sync(conn, Some(sv)),
+            Message::Tracked { seq, update } => self.update(conn, Some(seq), update),
+            Message::Update(update) => self.update(conn, None, update),
+            // A peer's answer to our step 1: what it has that we lack. From a peer who may not
+            // edit, it is dropped (it may sync, not write).
+            Message::SyncStep2(update) => {
+                if self.may_edit(conn) {
+                    self.update(conn, None, update);
+                }
+            }
+            Message::Awareness(state) => {
+                let frame = Bytes::from(Message::Awareness(state).encode());
+                let others: Vec<ConnId> = self.peers.keys().copied().filter(|c| *c != conn).collect();
+                for other in others {
+                    self.send(other, frame.clone());
+                }
+            }
+            // Only the server acknowledges.
+            Message::Ack { .. } => self.close(conn, Close::MALFORMED),
+        }
+    }
+
+    fn may_edit(&self, conn: ConnId) -> bool {
+        self.peers.get(&conn).is_some_and(|p| can_edit_pad(&p.user.viewer, &self.access.borrow()))
+    }
+
+    /// Sends what a peer lacks (sync step 2), and our state vector (sync step 1) so that it
+    /// answers with what we lack; held back while updates are waiting to be stored.
+    fn sync(&mut self, conn: ConnId, remote: Option<Vec<u8>>) {
+        if !self.pending.is_empty() {
+            self.deferred_syncs.push((conn, remote));
+            return;
+        }
+        let diff = match &remote {
+            Some(sv) => match self.doc.diff_since(sv) {
+                Ok(d) => d,
+                Err(_) => return self.close(conn, Close::MALFORMED),
+            },
+            None => self.doc.full_state(),
+        };
+        if remote.is_none() {
+            self.send(conn, Bytes::from(Message::SyncStep1(self.doc.state_vector()).encode()));
+        }
+        self.send(conn, Bytes::from(Message::SyncStep2(diff).encode()));
+    }
+
+    fn update(&mut self, conn: ConnId, seq: Option<u64>, update: Vec<u8>) {
+        if !self.may_edit(conn) {
+            return self.close(conn, Close::READ_ONLY);
+        }
+        if self.stored_bytes + update.len() > MAX_PAD_BYTES {
+            // The bound went over: measure the real state (it shrinks when text is deleted).
+            self.stored_bytes = self.doc.full_state().len();
+            if self.stored_bytes + update.len() > MAX_PAD_BYTES {
+                return self.close(conn, Close::PAD_FULL);
+            }
+        }
+        match self.doc.apply_update(&update) {
+            Ok(new) => {
+                if new {
+                    self.stored_bytes += update.len();
+                }
+                self.pending.push(Pending { conn, seq, update: new.then_some(update) });
+            }
+            Err(_) => self.close(conn, Close::MALFORMED),
+        }
+    }
+
+    /// Stores the tick's updates as one row, then acknowledges each sender and sends each
+    /// other peer one merged frame.
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        let updates: Vec<&[u8]> = pending.iter().filter_map(|p| p.update.as_deref()).collect();
+        let mut contributors: HashSet<ConnId> = HashSet::new();
+        let merged = match updates.len() {
+            0 => None,
+            1 => Some(updates[0].to_vec()),
+            _ => Some(merge_updates(&updates).map_err(|e| anyhow::anyhow!("merging a tick's updates: {e}"))?),
+        };
+        if let Some(merged) = &merged {
+            let seq = self.last_seq + 1;
+            app::pads::db::append(&self.hub.state.db, self.id, seq, merged, now_ms()).await?;
+            self.last_seq = seq;
+            self.rows_since_snapshot += 1;
+            contributors.extend(pending.iter().filter(|p| p.update.is_some()).map(|p| p.conn));
+        }
+        let mut acks: HashMap<ConnId, u64> = HashMap::new();
+        for p in &pending {
+            if let Some(seq) = p.seq {
+                let top = acks.entry(p.conn).or_insert(seq);
+                *top = (*top).max(seq);
+            }
+        }
+        for (conn, seq) in acks {
+            self.send(conn, Bytes::from(Message::Ack { seq }.encode()));
+        }
+        if let Some(merged) = merged {
+            // A lone contributor has its update already; with several, each gets the merge
+            // of all (applying one's own update again changes nothing) rather than one merge
+            // per contributor.
+            let frame = Bytes::from(Message::Update(merged).encode());
+            let lone = (contributors.len() == 1).then(|| contributors.iter().next().copied()).flatten();
+            let recipients: Vec<ConnId> = self.peers.keys().copied().filter(|c| Some(*c) != lone).collect();
+            for conn in recipients {
+                self.send(conn, frame.clone());
+            }
+        }
+        for (conn, remote) in std::mem::take(&mut self.deferred_syncs) {
+            if self.peers.contains_key(&conn) {
+                self.sync(conn, remote);
+            }
+        }
+        self.maybe_compact();
+        Ok(())
+    }
+
+    /// Folds the rows into a new snapshot in the background once there are enough of them.
+    /// The document holds exactly what is durable here (right after a flush), so its state
+    /// is the snapshot of every row up to `last_seq`.
+    fn maybe_compact(&mut self) {
+        if self.rows_since_snapshot < COMPACT_AFTER_ROWS || self.compacting.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let state = self.doc.full_state();
+        self.stored_bytes = state.len();
+        self.rows_since_snapshot = 0;
+        let (db, pad, upto, flag) = (self.hub.state.db.clone(), self.id, self.last_seq, self.compacting.clone());
+        tokio::spawn(async move {
+            if let Err(e) = app::pads::db::compact(&db, pad, upto, &state, now_ms()).await {
+                // The rows stay; the next compaction folds them.
+                tracing::warn!(pad = %pad, error = format!("{e:#}"), "could not compact a pad");
+            }
+            flag.store(false, Ordering::Release);
+        });
+    }
+
+    /// After an access change: closes the peers who may no longer read the pad. Those who
+    /// may no longer edit stay, and their next update is refused.
+    fn recheck_readers(&mut self) {
+        let access = self.access.borrow_and_update().clone();
+        let gone: Vec<ConnId> =
+            self.peers.iter().filter(|(_, p)| !can_read_pad(&p.user.viewer, &access)).map(|(c, _)| *c).collect();
+        for conn in gone {
+            self.close(conn, Close::NO_ACCESS);
+        }
+    }
+
+    /// Queues a frame for a peer; a peer whose queue is full is disconnected.
+    fn send(&mut self, conn: ConnId, frame: Bytes) {
+        let Some(peer) = self.peers.get(&conn) else { return };
+        match peer.out.try_send(frame) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => self.close(conn, Close::TOO_SLOW),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.peers.remove(&conn);
+            }
+        }
+    }
+
+    fn close(&mut self, conn: ConnId, reason: Close) {
+        if let Some(mut peer) = self.peers.remove(&conn)
+            && let Some(close) = peer.close.take()
+        {
+            let _ = close.send(reason);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_allows_a_burst_then_the_rate() {
+        let start = Instant::now();
+        let mut b = TokenBucket::new(MESSAGES_PER_SECOND, MESSAGE_BURST, start);
+        assert!((0..MESSAGE_BURST as usize).all(|_| b.take(start)));
+        assert!(!b.take(start));
+        let later = start + Duration::from_millis(100);
+        assert!((0..3).all(|_| b.take(later)), "30/s gives 3 messages in 100 ms");
+        assert!(!b.take(later));
+        let much_later = later + Duration::from_secs(60);
+        assert!((0..MESSAGE_BURST as usize).all(|_| b.take(much_later)));
+        assert!(!b.take(much_later), "the bucket holds no more than the burst");
+    }
+
+    #[test]
+    fn every_close_reason_fits_in_a_close_frame() {
+        for c in [
+            Close::SESSION_ENDED,
+            Close::READ_ONLY,
+            Close::NO_ACCESS,
+            Close::TOO_SLOW,
+            Close::PAD_FULL,
+            Close::RATE_LIMITED,
+            Close::MALFORMED,
+            Close::TEXT_FRAME,
+            Close::TOO_BIG,
+            Close::SERVER_ERROR,
+            Close::CROWDED,
+        ] {
+            assert!(c.reason.len() <= 123, "{c:?}");
+        }
+    }
+}
