@@ -17,7 +17,6 @@
 //! pad's access as `set_pad_access` last published it (`Realtime::watch_pad`): locking a pad
 //! takes effect on open connections at once, and a member who loses read access is closed.
 
-use crate::layers::origin_allowed;
 use app::server::audit::{self, Entry, action};
 use app::server::db::now_ms;
 use app::server::session::{CurrentUser, SessionSlot};
@@ -250,11 +249,9 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&headers, &state.auth) {
-        return (StatusCode::FORBIDDEN, "Origine refusée.").into_response();
-    }
-    let Some(user) = slot.0 else {
-        return (StatusCode::UNAUTHORIZED, "Connectez-vous pour ouvrir ce pad.").into_response();
+    let user = match crate::ws::authenticate(&state, &headers, slot, "Connectez-vous pour ouvrir ce pad.") {
+        Ok(user) => user,
+        Err(refused) => return refused.into_response(),
     };
     let not_found = || (StatusCode::NOT_FOUND, "Ce pad n'existe pas ou plus.").into_response();
     let Ok(pad) = raw.parse::<PadId>() else {

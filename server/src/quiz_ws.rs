@@ -6,15 +6,14 @@
 //! (`app::quizzes::hub`) through a bounded queue; the connection closes when the browser
 //! session ends, the peer stops answering pings, or the hub drops it.
 
-use crate::layers::origin_allowed;
-use crate::ws::{CLOSE_SESSION_ENDED, PING_EVERY};
+use crate::ws::{PING_EVERY, authenticate, session_ended};
 use app::auth::db::{throttle_fail, throttle_wait};
 use app::quizzes::hub::{CLIENT_QUEUE, ClientInfo, HubInput};
 use app::quizzes::live_db;
 use app::server::session::{CurrentUser, SessionSlot};
 use app::server::{AppState, ClientIp};
 use axum::Extension;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -45,11 +44,9 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&headers, &state.auth) {
-        return text(StatusCode::FORBIDDEN, "Origine refusée.");
-    }
-    let Some(user) = slot.0 else {
-        return text(StatusCode::UNAUTHORIZED, "Connectez-vous pour rejoindre une session de quiz.");
+    let user = match authenticate(&state, &headers, slot, "Connectez-vous pour rejoindre une session de quiz.") {
+        Ok(user) => user,
+        Err(refused) => return refused.into_response(),
     };
     let key = format!("quiz-code-ip:{}", ip.0);
     match throttle_wait(&state.db, &key, &JOIN_CODE_POLICY).await {
@@ -111,10 +108,7 @@ async fn run(
         tokio::select! {
             changed = ended.changed() => {
                 if changed.is_err() || *ended.borrow() {
-                    let _ = socket.send(Message::Close(Some(CloseFrame {
-                        code: CLOSE_SESSION_ENDED,
-                        reason: "session terminée".into(),
-                    }))).await;
+                    let _ = socket.send(session_ended()).await;
                     break;
                 }
             }

@@ -20,17 +20,35 @@ pub const PING_EVERY: Duration = Duration::from_secs(20);
 /// Close code sent when the session ends.
 pub const CLOSE_SESSION_ENDED: u16 = 4001;
 
+/// What every WebSocket upgrade checks first: the page opening it is Préau's own (Origin),
+/// and someone is logged in. `login_hint` is the French sentence a visitor without a session
+/// reads.
+pub fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    slot: SessionSlot,
+    login_hint: &'static str,
+) -> Result<Arc<CurrentUser>, (StatusCode, &'static str)> {
+    if !origin_allowed(headers, &state.auth) {
+        return Err((StatusCode::FORBIDDEN, "Origine refusée."));
+    }
+    slot.0.ok_or((StatusCode::UNAUTHORIZED, login_hint))
+}
+
+/// The frame that closes a connection whose browser session ended (logout, deactivation).
+pub fn session_ended() -> Message {
+    Message::Close(Some(CloseFrame { code: CLOSE_SESSION_ENDED, reason: "session terminée".into() }))
+}
+
 pub async fn upgrade(
     State(state): State<AppState>,
     Extension(slot): Extension<SessionSlot>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&headers, &state.auth) {
-        return (StatusCode::FORBIDDEN, "Origine refusée.").into_response();
-    }
-    let Some(user) = slot.0 else {
-        return (StatusCode::UNAUTHORIZED, "Connectez-vous pour ouvrir cette connexion.").into_response();
+    let user = match authenticate(&state, &headers, slot, "Connectez-vous pour ouvrir cette connexion.") {
+        Ok(user) => user,
+        Err(refused) => return refused.into_response(),
     };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
@@ -51,10 +69,7 @@ async fn run(mut socket: WebSocket, state: AppState, user: Arc<CurrentUser>) {
         tokio::select! {
             changed = ended.changed() => {
                 if changed.is_err() || *ended.borrow() {
-                    let _ = socket.send(Message::Close(Some(CloseFrame {
-                        code: CLOSE_SESSION_ENDED,
-                        reason: "session terminée".into(),
-                    }))).await;
+                    let _ = socket.send(session_ended()).await;
                     break;
                 }
             }
