@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -109,7 +110,10 @@ async fn connect(base: &str, cookie: &str, code: &str) -> anyhow::Result<Socket>
     let mut req = format!("{}/ws/quiz/{code}", base.replace("http://", "ws://")).into_client_request()?;
     req.headers_mut().insert("origin", base.parse()?);
     req.headers_mut().insert("cookie", cookie.parse()?);
-    Ok(tokio_tungstenite::connect_async(req).await?.0)
+    // A phone's socket buffers are not the server's: keep the generator's own small (tungstenite
+    // reserves 128 KiB to read by default), so the process's RSS is mostly the server's.
+    let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(4096);
+    Ok(tokio_tungstenite::connect_async_with_config(req, Some(config), false).await?.0)
 }
 
 async fn send(socket: &mut Socket, msg: &ClientMessage) -> anyhow::Result<()> {
