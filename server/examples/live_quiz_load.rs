@@ -440,6 +440,13 @@ async fn main() -> anyhow::Result<()> {
         let admin = sqlx::AnyPool::connect(&admin_url).await?;
         sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await?;
         admin.close().await;
+    } else {
+        // The server task may still hold a connection: a file left behind is only a warning.
+        if let Err(e) =
+            std::fs::remove_dir_all(std::env::temp_dir().join(format!("preau_quiz_load_{}", std::process::id())))
+        {
+            eprintln!("could not remove the temporary database: {e}");
+        }
     }
     anyhow::ensure!(counted, "some answers were not counted");
     Ok(())
