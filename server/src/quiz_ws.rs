@@ -82,8 +82,11 @@ pub async fn upgrade(
     }
     let info = ClientInfo { user: user.me.id, name: user.me.display_name(), host };
     let id = session.id;
+    // A lecture hall holds thousands of these sockets, each reading a few small frames: a
+    // 4 KiB read buffer (it grows for a larger frame) instead of tungstenite's 128 KiB.
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(4096)
         .write_buffer_size(4096)
         .on_upgrade(move |socket| run(socket, state, user, id, info))
 }

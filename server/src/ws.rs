@@ -52,6 +52,7 @@ pub async fn upgrade(
     };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
+        .read_buffer_size(4096)
         .write_buffer_size(4096)
         .on_upgrade(move |socket| run(socket, state, user))
 }
