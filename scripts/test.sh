@@ -31,7 +31,7 @@ step "cargo clippy (server side, then the browser side)"
 cargo clippy -p domain -p app -p server --all-targets -- -D warnings
 cargo clippy -p frontend -p app --features frontend/hydrate --target wasm32-unknown-unknown -- -D warnings
 
-step "unit and integration tests (database: ${pg:+PostgreSQL}${pg:-SQLite})"
+step "unit and integration tests (database: $([ -n "$pg" ] && echo PostgreSQL || echo SQLite))"
 cargo test -p domain -p app -p server
 
 traces="${PREAU_EDITING_TRACES:-../shared/data/editing-traces}"
