@@ -90,6 +90,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("bulletin") view=bulletins::BulletinPage/>
                     <Route path=path!("bulletins") view=bulletins::PeriodsPage/>
                     <Route path=path!("bulletins/conseils") view=bulletins::CouncilsPage/>
+                    <Route path=path!("mes-quiz") view=quizzes::MyQuizzesPage/>
+                    <Route path=path!("mes-quiz/tentative/:id") view=quizzes::AttemptPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -146,6 +148,7 @@ fn TopBar(me: Me) -> impl IntoView {
     let audit = me.has(Role::Admin) || me.has(Role::Direction);
     let grades = me.has(Role::Student) || me.has(Role::Guardian);
     let grade_books = me.has(Role::Teacher);
+    let student = me.has(Role::Student);
     let periods = me.has(Role::Direction);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
@@ -158,6 +161,7 @@ fn TopBar(me: Me) -> impl IntoView {
                     <li><a href="/">"Accueil"</a></li>
                     {grades.then(|| view! { <li><a href="/notes">"Notes"</a></li> })}
                     {grades.then(|| view! { <li><a href="/bulletin">"Bulletins"</a></li> })}
+                    {student.then(|| view! { <li><a href="/mes-quiz">"Quiz"</a></li> })}
                     {periods.then(|| view! { <li><a href="/bulletins">"Bulletins"</a></li> })}
                     {grade_books.then(|| view! { <li><a href="/carnet-de-notes">"Carnet de notes"</a></li> })}
                     {admin.then(|| view! { <li><a href="/admin">"Administration"</a></li> })}

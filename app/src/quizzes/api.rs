@@ -7,7 +7,10 @@
 //! attempts, and gets the answer key and feedback only once the teacher's feedback policy
 //! allows (`grading::attempt_view`).
 
-use super::{AssignmentResults, AttemptResult, AttemptView, GiftImport, QuizDetail, QuizLine, SavedAnswer};
+use super::{
+    AnswersSaved, AssignmentResults, AttemptResult, AttemptScreen, AttemptView, GiftImport, MyQuiz, QuizDetail,
+    QuizLine, SavedAnswer,
+};
 use crate::error::AppError;
 use domain::quiz::assignment::AssignmentSettings;
 use domain::quiz::gift::GiftExport;
@@ -15,6 +18,7 @@ use domain::quiz::{Question, Response};
 use domain::{AttemptId, QuizAssignmentId, QuizId, QuizQuestionId, TeachingUnit};
 use leptos::prelude::*;
 use server_fn::codec::Json;
+use std::collections::BTreeMap;
 
 /// Creates an empty, private quiz.
 #[server(prefix = "/api", endpoint = "quiz/creer", input = Json)]
@@ -126,6 +130,44 @@ pub async fn get_result(attempt: AttemptId) -> Result<AttemptResult, AppError> {
 #[server(prefix = "/api", endpoint = "quiz/resultats", input = Json)]
 pub async fn get_assignment_results(assignment: QuizAssignmentId) -> Result<AssignmentResults, AppError> {
     crate::server::respond(ssr::get_assignment_results(assignment).await)
+}
+
+/// The quizzes given to the student's class and groups, with where their attempts stand.
+#[server(prefix = "/api", endpoint = "quiz/mes-quiz")]
+pub async fn my_quizzes() -> Result<Vec<MyQuiz>, AppError> {
+    crate::server::respond(ssr::my_quizzes().await)
+}
+
+/// Starts an attempt (or resumes the one under way) and opens it: the form behind
+/// "Commencer" and "Reprendre".
+#[server(prefix = "/api", endpoint = "quiz/tentative/ouvrir")]
+pub async fn open_attempt(devoir: QuizAssignmentId) -> Result<(), AppError> {
+    let view = crate::server::respond(ssr::start_attempt(devoir).await)?;
+    leptos_axum::redirect(&format!("/mes-quiz/tentative/{}", view.attempt));
+    Ok(())
+}
+
+/// The attempt page: the attempt, and its result once handed in.
+#[server(prefix = "/api", endpoint = "quiz/tentative/ecran")]
+pub async fn load_attempt_screen(tentative: AttemptId) -> Result<AttemptScreen, AppError> {
+    crate::server::respond(ssr::attempt_screen(tentative).await)
+}
+
+/// The attempt form: saves the answers posted (`reponses`, read by
+/// `taking::read_answer`), all or none; `verifier` checks one question under immediate
+/// feedback; `rendre` hands the attempt in after saving. Each question's hidden `v<id>` field
+/// says it is in the post, so a question left blank clears its saved answer while one not
+/// posted keeps it. Autosave posts one question at a time through it.
+#[server(prefix = "/api", endpoint = "quiz/tentative/enregistrer")]
+pub async fn answer_attempt(
+    tentative: AttemptId,
+    reponses: Option<BTreeMap<String, String>>,
+    verifier: Option<QuizQuestionId>,
+    rendre: Option<String>,
+) -> Result<AnswersSaved, AppError> {
+    crate::server::respond(
+        ssr::answer_attempt(tentative, reponses.unwrap_or_default(), verifier, rendre.is_some()).await,
+    )
 }
 
 #[cfg(feature = "ssr")]
@@ -544,11 +586,39 @@ pub mod ssr {
         let user = require_user()?;
         let st = state()?;
         let (a, attempt) = own_attempt(&st, &user, attempt).await?;
-        let Some(q) = a.question(question) else {
+        if a.question(question).is_none() {
             return Err(AppError::NotFound);
-        };
-        check_response(&response)?;
-        if check && a.settings.feedback != FeedbackPolicy::Immediate {
+        }
+        let stored =
+            store_answers(&st, &a, attempt, vec![(question, Some(response))], check.then_some(question), true).await?;
+        Ok(SavedAnswer { saved_at: stored.saved_at, correction: stored.correction })
+    }
+
+    struct Stored {
+        saved_at: i64,
+        changed: usize,
+        correction: Option<crate::quizzes::Correction>,
+    }
+
+    /// Writes answers of one attempt in one transaction: each `Some` replaces the saved
+    /// answer, each `None` clears it; unchanged answers are left alone. `check` shows the
+    /// correction of that question now, under immediate feedback, which makes it final.
+    /// An answer already checked is refused when `strict` (a single save says so), skipped
+    /// otherwise (the whole form comes back with it).
+    async fn store_answers(
+        st: &AppState,
+        a: &AssignmentRow,
+        attempt: AttemptRow,
+        changes: Vec<(QuizQuestionId, Option<Response>)>,
+        check: Option<QuizQuestionId>,
+        strict: bool,
+    ) -> Result<Stored, AppError> {
+        for (_, response) in &changes {
+            if let Some(r) = response {
+                check_response(r)?;
+            }
+        }
+        if check.is_some() && a.settings.feedback != FeedbackPolicy::Immediate {
             return Err(invalid(
                 "verifier",
                 "La correction de ce quiz n'est pas donnée question par question : elle viendra après la remise.",
@@ -556,7 +626,7 @@ pub mod ssr {
         }
         let now = now_ms();
         if let Some(late) = a.settings.late_refusal(attempt.started_at, now) {
-            settle(&st, &a, attempt, now).await?;
+            settle(st, a, attempt, now).await?;
             return Err(AppError::Conflict(late.reason));
         }
         let mut tx = st.db.begin().await?;
@@ -566,22 +636,50 @@ pub mod ssr {
             ));
         }
         let saved = db::answers(&mut *tx, attempt.id).await?;
-        if saved.iter().any(|r| r.question == question && r.locked) {
-            return Err(AppError::Conflict(
-                "Vous avez déjà vérifié cette réponse : elle est définitive et ne peut plus changer.".into(),
-            ));
+        let mut changed = 0;
+        let mut correction = None;
+        for (question, response) in changes {
+            let Some(q) = a.question(question) else {
+                return Err(AppError::NotFound);
+            };
+            let before = saved.iter().find(|r| r.question == question);
+            if before.is_some_and(|r| r.locked) {
+                if strict {
+                    return Err(AppError::Conflict(
+                        "Vous avez déjà vérifié cette réponse : elle est définitive et ne peut plus changer.".into(),
+                    ));
+                }
+                continue;
+            }
+            let checking = check == Some(question);
+            let Some(response) = response else {
+                if checking {
+                    return Err(invalid("verifier", "Répondez à la question avant de la vérifier."));
+                }
+                if before.is_some() {
+                    db::delete_answer(&mut tx, attempt.id, question).await?;
+                    changed += 1;
+                }
+                continue;
+            };
+            if !checking && before.is_some_and(|r| r.response == response) {
+                continue;
+            }
+            let outcome: Option<Outcome> =
+                checking.then(|| grading::outcome(a, &attempt, question, q, Some(&response)));
+            let answer = AnswerRow {
+                attempt: attempt.id,
+                question,
+                response,
+                locked: checking,
+                earned_hundredths: outcome.as_ref().and_then(grading::earned_hundredths),
+            };
+            db::save_answer(&mut tx, &answer, now).await?;
+            changed += 1;
+            correction = outcome.map(|o| grading::correction(o, q));
         }
-        let outcome: Option<Outcome> = check.then(|| grading::outcome(&a, &attempt, question, q, Some(&response)));
-        let answer = AnswerRow {
-            attempt: attempt.id,
-            question,
-            response,
-            locked: check,
-            earned_hundredths: outcome.as_ref().and_then(grading::earned_hundredths),
-        };
-        db::save_answer(&mut tx, &answer, now).await?;
         tx.commit().await?;
-        Ok(SavedAnswer { saved_at: now, correction: outcome.map(|o| grading::correction(o, q)) })
+        Ok(Stored { saved_at: now, changed, correction })
     }
 
     pub async fn submit_attempt(attempt: AttemptId) -> Result<AttemptResult, AppError> {
@@ -641,6 +739,132 @@ pub mod ssr {
         let roster = crate::grades::db::roster(&st.db, a.unit).await?;
         let answers = db::answers_at(&st.db, assignment).await?;
         Ok(grading::results(&a, &roster, &attempts, &answers))
+    }
+
+    pub async fn my_quizzes() -> Result<Vec<MyQuiz>, AppError> {
+        use crate::quizzes::MyQuizState;
+        let user = require_user()?;
+        let st = state()?;
+        let Some(establishment) = user.me.establishment.as_ref().map(|e| e.id) else {
+            return Ok(Vec::new());
+        };
+        if !user.viewer.has_role(establishment, domain::Role::Student) {
+            return Err(AppError::Forbidden);
+        }
+        let units: Vec<TeachingUnit> =
+            user.viewer.enrolled_in.iter().filter(|(e, _)| *e == establishment).map(|(_, u)| *u).collect();
+        let listed = db::assignments_for_units(&st.db, establishment, &units).await?;
+        let ids: Vec<QuizAssignmentId> = listed.iter().map(|l| l.row.id).collect();
+        let attempts = db::attempts_of_student(&st.db, user.me.id, &ids).await?;
+        let now = now_ms();
+        let mut mine = Vec::with_capacity(listed.len());
+        for l in listed {
+            let a = &l.row;
+            let mut submitted = 0;
+            let mut in_progress = None;
+            let mut latest_submitted = None;
+            let mut best_score: Option<f64> = None;
+            for attempt in attempts.iter().filter(|t| t.assignment == a.id) {
+                // An attempt whose time ran out is closed here, as anywhere it is read.
+                let attempt = settle(&st, a, attempt.clone(), now).await?;
+                if attempt.submitted_at.is_none() {
+                    in_progress = Some(attempt.id);
+                    continue;
+                }
+                submitted += 1;
+                latest_submitted = Some(attempt.id);
+                if let Some(score) = grading::attempt_result(a, &attempt, now).score {
+                    best_score = Some(best_score.map_or(score, |b| b.max(score)));
+                }
+            }
+            let s = &a.settings;
+            let state = if now < s.opens_at {
+                MyQuizState::Upcoming
+            } else if now < s.closes_at {
+                MyQuizState::Open
+            } else {
+                MyQuizState::Closed
+            };
+            mine.push(MyQuiz {
+                assignment: a.id,
+                title: a.title.clone(),
+                unit_name: l.unit_name,
+                teacher_name: l.teacher_name,
+                opens_at: s.opens_at,
+                closes_at: s.closes_at,
+                time_limit_minutes: s.time_limit_minutes,
+                questions: u32::try_from(a.questions.len()).unwrap_or(u32::MAX),
+                out_of: a.out_of(),
+                max_attempts: s.max_attempts,
+                submitted,
+                in_progress,
+                latest_submitted,
+                best_score,
+                state,
+            });
+        }
+        // Open first (the one closing soonest on top), then those to come, then the closed
+        // ones, latest first.
+        mine.sort_by_key(|q| match q.state {
+            MyQuizState::Open => (0, q.closes_at),
+            MyQuizState::Upcoming => (1, q.opens_at),
+            MyQuizState::Closed => (2, -q.closes_at),
+        });
+        Ok(mine)
+    }
+
+    pub async fn attempt_screen(tentative: AttemptId) -> Result<AttemptScreen, AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        let (a, attempt) = own_attempt(&st, &user, tentative).await?;
+        let now = now_ms();
+        let attempt = settle(&st, &a, attempt, now).await?;
+        let view = view(&st, &a, &attempt, now).await?;
+        let result = attempt.submitted_at.is_some().then(|| grading::attempt_result(&a, &attempt, now));
+        let can_retry = result.is_some()
+            && now >= a.settings.opens_at
+            && now < a.settings.closes_at
+            && attempt.number < a.settings.max_attempts
+            && db::attempts_of(&st.db, a.id, user.me.id).await?.len() < a.settings.max_attempts as usize;
+        Ok(AttemptScreen { view, result, can_retry, now })
+    }
+
+    pub async fn answer_attempt(
+        tentative: AttemptId,
+        fields: BTreeMap<String, String>,
+        verifier: Option<QuizQuestionId>,
+        hand_in: bool,
+    ) -> Result<AnswersSaved, AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        let (a, attempt) = own_attempt(&st, &user, tentative).await?;
+        let now = now_ms();
+        if attempt.submitted_at.is_some() {
+            return Err(AppError::Conflict(
+                "Cette tentative est déjà rendue : vos réponses n'ont pas été enregistrées.".into(),
+            ));
+        }
+        // The questions as this attempt shows them, to read the posted fields against.
+        let shown = view(&st, &a, &attempt, now).await?;
+        let mut changes = Vec::new();
+        let mut problems = Vec::new();
+        for (n, q) in shown.questions.iter().enumerate() {
+            if q.locked || !fields.contains_key(&crate::quizzes::taking::marker(q.id)) {
+                continue;
+            }
+            match crate::quizzes::taking::read_answer(q.id, &q.question.kind, &fields) {
+                Ok(response) => changes.push((q.id, response)),
+                Err(why) => problems.push(format!("Question {} : {why}", n + 1)),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(invalid("reponses", format!("{} Rien n'a été enregistré.", problems.join(" "))));
+        }
+        let stored = store_answers(&st, &a, attempt, changes, verifier, false).await?;
+        if hand_in {
+            submit_attempt(tentative).await?;
+        }
+        Ok(AnswersSaved { saved_at: stored.saved_at, changed: stored.changed, submitted: hand_in })
     }
 
     #[cfg(test)]

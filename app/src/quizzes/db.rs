@@ -312,18 +312,107 @@ pub async fn insert_assignment(db: &Db, row: &AssignmentRow, now: i64) -> Result
     Ok(())
 }
 
+const ASSIGNMENT_COLUMNS: &str = "a.id, a.establishment_id, a.quiz_id, a.assigned_by, a.class_id, a.group_id, a.title, \
+     a.questions, a.opens_at, a.closes_at, a.time_limit_minutes, a.max_attempts, a.shuffle_questions, \
+     a.shuffle_options, a.feedback";
+
 pub async fn assignment(db: &Db, id: QuizAssignmentId) -> Result<Option<AssignmentRow>, AppError> {
-    let Some(r) = sqlx::query(
-        "SELECT id, establishment_id, quiz_id, assigned_by, class_id, group_id, title, questions, opens_at, closes_at,
-                time_limit_minutes, max_attempts, shuffle_questions, shuffle_options, feedback
-         FROM quiz_assignments WHERE id = $1",
-    )
-    .bind(id.0)
-    .fetch_optional(db)
-    .await?
+    let Some(r) = sqlx::query(&format!("SELECT {ASSIGNMENT_COLUMNS} FROM quiz_assignments a WHERE a.id = $1"))
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?
     else {
         return Ok(None);
     };
+    assignment_of(&r).map(Some)
+}
+
+/// Most assignments a student's list shows (the latest first beyond that).
+pub const MY_ASSIGNMENTS_MAX: i64 = 200;
+
+/// An assignment as a student's list shows it: the row, the class or group's name and the
+/// teacher's.
+pub struct ListedAssignment {
+    pub row: AssignmentRow,
+    pub unit_name: String,
+    pub teacher_name: String,
+}
+
+/// The assignments given to any of these classes and groups of one establishment, latest
+/// closing first, at most [`MY_ASSIGNMENTS_MAX`].
+pub async fn assignments_for_units(
+    db: &Db,
+    establishment: EstablishmentId,
+    units: &[TeachingUnit],
+) -> Result<Vec<ListedAssignment>, AppError> {
+    let classes: Vec<i64> =
+        units.iter().filter_map(|u| if let TeachingUnit::Class(c) = u { Some(c.0) } else { None }).collect();
+    let groups: Vec<i64> =
+        units.iter().filter_map(|u| if let TeachingUnit::Group(g) = u { Some(g.0) } else { None }).collect();
+    if classes.is_empty() && groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are numbers made by Préau, bound one by one: `$2, $3, ...` for classes then groups.
+    let placeholders = |from: usize, n: usize| (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let mut wanted = Vec::new();
+    if !classes.is_empty() {
+        wanted.push(format!("a.class_id IN ({})", placeholders(2, classes.len())));
+    }
+    if !groups.is_empty() {
+        wanted.push(format!("a.group_id IN ({})", placeholders(2 + classes.len(), groups.len())));
+    }
+    let sql = format!(
+        "SELECT {ASSIGNMENT_COLUMNS}, COALESCE(c.name, g.name) AS unit_name,
+                u.first_name AS teacher_first, u.last_name AS teacher_last
+         FROM quiz_assignments a
+         JOIN users u ON u.id = a.assigned_by
+         LEFT JOIN classes c ON c.id = a.class_id
+         LEFT JOIN student_groups g ON g.id = a.group_id
+         WHERE a.establishment_id = $1 AND ({})
+         ORDER BY a.closes_at DESC, a.id DESC
+         LIMIT {MY_ASSIGNMENTS_MAX}",
+        wanted.join(" OR ")
+    );
+    let mut query = sqlx::query(&sql).bind(establishment.0);
+    for id in classes.iter().chain(&groups) {
+        query = query.bind(*id);
+    }
+    let mut listed = Vec::new();
+    for r in query.fetch_all(db).await? {
+        let first: String = r.try_get("teacher_first")?;
+        let last: String = r.try_get("teacher_last")?;
+        listed.push(ListedAssignment {
+            row: assignment_of(&r)?,
+            unit_name: r.try_get::<Option<String>, _>("unit_name")?.unwrap_or_default(),
+            teacher_name: format!("{first} {last}"),
+        });
+    }
+    Ok(listed)
+}
+
+/// Every attempt of one student at these assignments.
+pub async fn attempts_of_student(
+    db: &Db,
+    student: UserId,
+    assignments: &[QuizAssignmentId],
+) -> Result<Vec<AttemptRow>, sqlx::Error> {
+    if assignments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (2..2 + assignments.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM quiz_attempts WHERE student_id = $1 AND assignment_id IN ({placeholders})
+         ORDER BY assignment_id, number"
+    );
+    let mut query = sqlx::query(&sql).bind(student.0);
+    for a in assignments {
+        query = query.bind(a.0);
+    }
+    query.fetch_all(db).await?.iter().map(attempt_of).collect()
+}
+
+fn assignment_of(r: &AnyRow) -> Result<AssignmentRow, AppError> {
+    let id = QuizAssignmentId(r.try_get("id")?);
     let corrupt = |what: &str| AppError::from(anyhow::anyhow!("assignment {id} with an invalid {what}"));
     let unit = match (r.try_get::<Option<i64>, _>("class_id")?, r.try_get::<Option<i64>, _>("group_id")?) {
         (Some(c), _) => TeachingUnit::Class(ClassId(c)),
@@ -344,7 +433,7 @@ pub async fn assignment(db: &Db, id: QuizAssignmentId) -> Result<Option<Assignme
         shuffle_options: r.try_get::<i64, _>("shuffle_options")? != 0,
         feedback: FeedbackPolicy::from_code(&r.try_get::<String, _>("feedback")?).ok_or_else(|| corrupt("feedback"))?,
     };
-    Ok(Some(AssignmentRow {
+    Ok(AssignmentRow {
         id,
         establishment: EstablishmentId(r.try_get("establishment_id")?),
         quiz: QuizId(r.try_get("quiz_id")?),
@@ -353,7 +442,7 @@ pub async fn assignment(db: &Db, id: QuizAssignmentId) -> Result<Option<Assignme
         title: r.try_get("title")?,
         questions: serde_json::from_str(&questions).with_context(|| format!("reading assignment {id}'s questions"))?,
         settings,
-    }))
+    })
 }
 
 /// An attempt as stored.
@@ -533,6 +622,16 @@ pub async fn save_answer(tx: &mut Tx<'_>, answer: &AnswerRow, now: i64) -> Resul
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Clears the answer to one question (the student emptied it).
+pub async fn delete_answer(tx: &mut Tx<'_>, attempt: AttemptId, question: QuizQuestionId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM quiz_answers WHERE attempt_id = $1 AND question_id = $2")
+        .bind(attempt.0)
+        .bind(question.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -4,8 +4,8 @@
 //! scoring, the key-free student view, GIFT) is `domain::quiz`; the rules of access and of
 //! assignments are `domain::quiz::access` and `domain::quiz::assignment`.
 //!
-//! No page yet: these are the types the server functions in `api.rs` take and return. A type
-//! that reaches a student (`AttemptView`, `SavedAnswer`, `AttemptResult`) carries the answer
+//! Pages: a student's quizzes and attempts (`taking.rs`, under `/mes-quiz`). The types below
+//! are what the server functions in `api.rs` take and return. A type that reaches a student (`AttemptView`, `SavedAnswer`, `AttemptResult`) carries the answer
 //! key and feedback only inside a `Correction`, and only once it is due.
 
 pub mod api;
@@ -18,6 +18,9 @@ pub mod hub;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod live_db;
+pub mod taking;
+
+pub use taking::{AttemptPage, MyQuizzesPage};
 
 use domain::quiz::assignment::{FeedbackPolicy, QuizResult};
 use domain::quiz::gift::GiftProblem;
@@ -167,4 +170,65 @@ pub struct QuestionStat {
     /// Mean share of its points earned over the counted attempts (unanswered count 0);
     /// `None` with no counted attempt, or for an open question.
     pub success_rate: Option<f64>,
+}
+
+/// Where an assignment stands for a student, now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MyQuizState {
+    /// Not open yet.
+    Upcoming,
+    Open,
+    Closed,
+}
+
+/// An assignment in a student's list, with where their attempts stand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyQuiz {
+    pub assignment: QuizAssignmentId,
+    pub title: String,
+    /// The class or group it was given to.
+    pub unit_name: String,
+    pub teacher_name: String,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub time_limit_minutes: Option<u32>,
+    pub questions: u32,
+    pub out_of: f64,
+    pub max_attempts: u32,
+    /// Attempts handed in (or closed when their time ran out).
+    pub submitted: u32,
+    /// The attempt under way, to resume.
+    pub in_progress: Option<AttemptId>,
+    /// The latest attempt handed in, to read its result.
+    pub latest_submitted: Option<AttemptId>,
+    /// The best score handed in, once feedback is due.
+    pub best_score: Option<f64>,
+    pub state: MyQuizState,
+}
+
+impl MyQuiz {
+    /// May the student start (or resume) an attempt now?
+    pub fn can_start(&self) -> bool {
+        self.state == MyQuizState::Open && (self.in_progress.is_some() || self.submitted < self.max_attempts)
+    }
+}
+
+/// What the attempt page shows: the attempt, and once handed in its result and whether
+/// another attempt may start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttemptScreen {
+    pub view: AttemptView,
+    pub result: Option<AttemptResult>,
+    pub can_retry: bool,
+    /// The server's clock when the page was made, for the countdown.
+    pub now: i64,
+}
+
+/// What saving answers from the attempt form did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswersSaved {
+    pub saved_at: i64,
+    /// Answers written or cleared.
+    pub changed: usize,
+    pub submitted: bool,
 }

@@ -348,6 +348,7 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
         s.exec("UPDATE classes SET head_teacher_id = $1 WHERE id = $2", &[head, *class]).await?;
     }
     seed_appreciations(&mut s, period_ids[0], subject_ids[0], teacher_ids[0], &students).await?;
+    seed_quiz(&mut s, teacher_ids[0], class_ids[2]).await?;
 
     s.user("demo.viesco", "Nathalie", "Berger", Some(password_hash), &[Role::SchoolLife]).await?;
     s.user("demo.direction", "François", "Lambert", Some(password_hash), &[Role::Direction]).await?;
@@ -355,6 +356,86 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
 
     s.tx.commit().await?;
     Ok(true)
+}
+
+/// The demo quiz: a French revision quiz by demo.prof, given to 4e C, open for the whole
+/// school year with ten attempts (it is for revising) and the correction at submission, so that demo.eleve has
+/// one to take. Written in GIFT, as a teacher would bring it from Moodle.
+pub const DEMO_QUIZ_TITLE: &str = "Révisions — le passé simple";
+
+const DEMO_QUIZ_GIFT: &str = r#"
+::Terminaison::Au passé simple, « ils chantèrent » est conjugué à la personne…{
+  =troisième du pluriel#Oui : « ils ».
+  ~première du pluriel#Ce serait « nous chantâmes ».
+  ~troisième du singulier#Ce serait « il chanta ».
+}
+
+::Verbes du 3e groupe::Cochez les formes correctes du passé simple.{
+  ~%50%il prit
+  ~%50%nous vînmes
+  ~%-50%ils prenèrent
+  ~%-50%je venis
+}
+
+::Accent::« Nous chantâmes » prend un accent circonflexe.{T ####Au passé simple, « -âmes » et « -âtes » prennent toujours un accent circonflexe.}
+
+::Infinitif::Quel est l'infinitif de « ils firent » ?{=faire}
+
+::Nombre::Combien de personnes de conjugaison compte le passé simple ?{#6}
+
+::Associer::Associez chaque sujet à sa forme de « aller » au passé simple.{
+  =je -> allai
+  =tu -> allas
+  =nous -> allâmes
+}
+
+::Rédaction::Écrivez deux phrases au passé simple qui racontent le début d'une histoire.{}
+"#;
+
+async fn seed_quiz(s: &mut Seeder<'_>, teacher: i64, class: i64) -> anyhow::Result<()> {
+    let questions = domain::quiz::gift::parse_gift(DEMO_QUIZ_GIFT)
+        .map_err(|problems| anyhow::anyhow!("the demo quiz does not parse: {problems:?}"))?;
+    let quiz = new_id();
+    sqlx::query(
+        "INSERT INTO quizzes (id, establishment_id, owner_id, title, description, shared, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $6)",
+    )
+    .bind(quiz)
+    .bind(s.est)
+    .bind(teacher)
+    .bind(DEMO_QUIZ_TITLE)
+    .bind("Conjugaison : le passé simple des trois groupes.")
+    .bind(s.now)
+    .execute(&mut *s.tx)
+    .await?;
+    let mut given = Vec::new();
+    for (position, q) in questions.into_iter().enumerate() {
+        let id = domain::QuizQuestionId(new_id());
+        crate::quizzes::db::insert_question(&mut s.tx, domain::QuizId(quiz), id, position, &q, s.now)
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding a demo quiz question: {e:?}"))?;
+        given.push((id, q));
+    }
+    let opens = domain::paris::instant_at((i64::from(s.year), 9, 1), 8, 0);
+    let closes = domain::paris::instant_at((i64::from(s.year) + 1, 7, 4), 18, 0);
+    sqlx::query(
+        "INSERT INTO quiz_assignments (id, establishment_id, quiz_id, assigned_by, class_id, group_id, title, questions,
+             opens_at, closes_at, time_limit_minutes, max_attempts, shuffle_questions, shuffle_options, feedback, created_at)
+         VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, NULL, 10, 0, 1, 'submission', $10)",
+    )
+    .bind(new_id())
+    .bind(s.est)
+    .bind(quiz)
+    .bind(teacher)
+    .bind(class)
+    .bind(DEMO_QUIZ_TITLE)
+    .bind(serde_json::to_string(&given)?)
+    .bind(opens)
+    .bind(closes)
+    .bind(s.now)
+    .execute(&mut *s.tx)
+    .await?;
+    Ok(())
 }
 
 /// Appréciations of 4e C for the first trimester: French (demo.prof) and general.
@@ -504,5 +585,30 @@ mod tests {
         assert_eq!(super::school_year_start("2026-12-01"), 2026);
         assert_eq!(super::school_year_start("2027-07-31"), 2026);
         assert_eq!(super::school_year_start("2027-08-01"), 2027);
+    }
+
+    #[test]
+    fn the_demo_quiz_reads_as_seven_valid_questions_of_as_many_types() {
+        use domain::quiz::QuestionKind;
+        let questions = domain::quiz::gift::parse_gift(super::DEMO_QUIZ_GIFT).unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(questions.len(), 7);
+        for q in &questions {
+            assert!(q.check().is_ok(), "{q:?}");
+        }
+        let kinds: Vec<&str> = questions
+            .iter()
+            .map(|q| match q.kind {
+                QuestionKind::SingleChoice { .. } => "single",
+                QuestionKind::MultipleChoice { .. } => "multiple",
+                QuestionKind::TrueFalse { .. } => "true/false",
+                QuestionKind::ShortAnswer { .. } => "short",
+                QuestionKind::Numerical { .. } => "number",
+                QuestionKind::Matching { .. } => "matching",
+                QuestionKind::Open => "open",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["single", "multiple", "true/false", "short", "number", "matching", "open"]);
+        assert!(questions[2].general_feedback.as_deref().is_some_and(|f| f.contains("circonflexe")));
     }
 }

@@ -247,9 +247,11 @@ async fn a_teacher_authors_a_quiz_orders_copies_and_deletes_questions() {
     assert_eq!(d.questions.iter().map(|q| q.id.0).collect::<Vec<_>>(), [ids[0], copy, ids[1]]);
     assert_eq!(d.questions.iter().map(|q| q.position).collect::<Vec<_>>(), [0, 1, 2]);
 
+    // Beside the demo's own quiz.
     let list: Vec<QuizLine> = ok("list", call(&prof, "liste", json!({})).await);
-    assert_eq!(list.len(), 1);
-    assert_eq!((list[0].questions, list[0].mine), (3, true));
+    assert_eq!(list.len(), 2);
+    let line = list.iter().find(|l| l.id.0 == quiz).expect("the new quiz in the list");
+    assert_eq!((line.questions, line.mine), (3, true));
 }
 
 const GOOD_GIFT: &str = "// Révisions
@@ -655,4 +657,246 @@ async fn an_open_answer_waits_for_the_teacher_and_its_result_is_not_final() {
     let (status, _, refused) = start(&eleve, assignment).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(matches!(refused, Err(AppError::Conflict(m)) if m == "Ce quiz est fermé : il ne prend plus de réponses."));
+}
+
+// The student's pages: their list, the attempt form (all answers or none, blank clears,
+// checking one question, handing in) and the same form posted without JavaScript.
+
+/// The form fields of the attempt page for these answers (as `taking::read_answer` reads them).
+fn form_fields(view: &AttemptView, product: &str) -> Vec<(String, String)> {
+    let mut fields = vec![("tentative".to_string(), view.attempt.to_string())];
+    for q in &view.questions {
+        fields.push((format!("reponses[v{}]", q.id), "1".into()));
+        let value = match &q.question.kind {
+            StudentKind::SingleChoice { choices } => {
+                choices.iter().position(|c| c == "Paris").expect("Paris is shown").to_string()
+            }
+            StudentKind::ShortAnswer => "Hugo-Accepté-Secret".into(),
+            StudentKind::Numerical => product.into(),
+            other => panic!("unexpected question {other:?}"),
+        };
+        fields.push((format!("reponses[q{}]", q.id), value));
+    }
+    fields
+}
+
+async fn post_form<T: DeserializeOwned>(
+    s: &Session,
+    path: &str,
+    fields: &[(String, String)],
+) -> (StatusCode, Result<T, AppError>) {
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    s.call(path, &pairs).await
+}
+
+async fn shown(s: &Session, attempt: i64) -> AttemptView {
+    let (status, _, view) = attempt_view(s, attempt).await;
+    ok("the attempt", (status, view))
+}
+
+async fn my_list(s: &Session) -> (StatusCode, Result<Vec<app::quizzes::MyQuiz>, AppError>) {
+    s.call("/api/quiz/mes-quiz", &[]).await
+}
+
+/// Opens an attempt the way the "Commencer" button does; returns the attempt the redirect
+/// goes to.
+async fn open_by_form(s: &Session, assignment: i64) -> i64 {
+    let res = s
+        .http
+        .post(format!("{}/api/quiz/tentative/ouvrir", s.base))
+        .form(&[("devoir", assignment.to_string())])
+        .send()
+        .await
+        .expect("request sent");
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let id = location
+        .strip_prefix("/mes-quiz/tentative/")
+        .unwrap_or_else(|| panic!("redirect to the attempt, got « {location} » ({})", res.status()));
+    id.parse().expect("an attempt id")
+}
+
+#[tokio::test]
+async fn a_student_lists_the_quizzes_of_their_class_only() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let assignment = given_quiz(&app, &prof, settings(FeedbackPolicy::AtSubmission, 2, Some(20))).await;
+    let eleve = app.login_as("demo.eleve").await;
+
+    let list = ok("my quizzes", my_list(&eleve).await);
+    let titles: Vec<&str> = list.iter().map(|q| q.title.as_str()).collect();
+    assert_eq!(titles, ["Culture générale", app::server::demo::DEMO_QUIZ_TITLE], "open, closing soonest first");
+    let given = &list[0];
+    assert_eq!((given.questions, given.out_of, given.max_attempts, given.submitted), (3, 4.0, 2, 0));
+    assert_eq!((given.unit_name.as_str(), given.teacher_name.as_str()), ("4e C", "Claire Fontaine"));
+    assert!(given.can_start() && given.in_progress.is_none());
+
+    let attempt = open_by_form(&eleve, assignment).await;
+    let list = ok("my quizzes", my_list(&eleve).await);
+    assert_eq!(list[0].in_progress.map(|a| a.0), Some(attempt));
+    assert_eq!(open_by_form(&eleve, assignment).await, attempt, "« Reprendre » resumes the same attempt");
+    ok::<AttemptResult>("submit", submit(&eleve, attempt).await);
+    let list = ok("my quizzes", my_list(&eleve).await);
+    assert_eq!(
+        (list[0].submitted, list[0].in_progress, list[0].latest_submitted.map(|a| a.0)),
+        (1, None, Some(attempt))
+    );
+    assert_eq!(list[0].best_score, Some(0.0), "handed in blank, the correction is due at submission");
+
+    // A student of another class sees neither; a teacher has no such list.
+    app.give_password("lina.garnier").await;
+    let lina = app.login_as("lina.garnier").await;
+    assert!(ok("lina's quizzes", my_list(&lina).await).is_empty());
+    assert_eq!(my_list(&prof).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_attempt_form_saves_every_answer_or_none_and_hands_in() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let assignment = given_quiz(&app, &prof, settings(FeedbackPolicy::AtSubmission, 1, None)).await;
+    let eleve = app.login_as("demo.eleve").await;
+    let attempt = open_by_form(&eleve, assignment).await;
+    let view = shown(&eleve, attempt).await;
+    let save = "/api/quiz/tentative/enregistrer";
+
+    // A number written in words: refused with the question and the text, nothing saved.
+    let (status, refused) =
+        post_form::<app::quizzes::AnswersSaved>(&eleve, save, &form_fields(&view, "quarante-deux")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = refused.expect_err("refused").message();
+    assert!(
+        message.contains("« quarante-deux » n'est pas un nombre") && message.contains("Rien n'a été enregistré"),
+        "{message}"
+    );
+    let product_position =
+        view.questions.iter().position(|q| q.question.kind == StudentKind::Numerical).expect("product");
+    assert!(message.contains(&format!("Question {} :", product_position + 1)), "{message}");
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM quiz_answers WHERE attempt_id = {attempt}")).await, 0);
+
+    // Written the French way, everything is saved at once; the same post again changes nothing.
+    let saved: app::quizzes::AnswersSaved = ok("save", post_form(&eleve, save, &form_fields(&view, "42,0")).await);
+    assert_eq!((saved.changed, saved.submitted), (3, false));
+    let again: app::quizzes::AnswersSaved = ok("save again", post_form(&eleve, save, &form_fields(&view, "42")).await);
+    assert_eq!(again.changed, 0);
+
+    // A question posted blank clears its answer; one not posted keeps it.
+    let author = view.questions.iter().find(|q| q.question.kind == StudentKind::ShortAnswer).expect("author").id;
+    let cleared: app::quizzes::AnswersSaved = ok(
+        "clear",
+        post_form(
+            &eleve,
+            save,
+            &[("tentative".into(), attempt.to_string()), (format!("reponses[v{author}]"), "1".into())],
+        )
+        .await,
+    );
+    assert_eq!(cleared.changed, 1);
+    let view = shown(&eleve, attempt).await;
+    assert_eq!(view.questions.iter().filter(|q| q.answer.is_some()).count(), 2);
+    let screen = eleve
+        .http
+        .post(format!("{}/api/quiz/tentative/ecran", eleve.base))
+        .form(&[("tentative", attempt.to_string())])
+        .send()
+        .await
+        .expect("request sent");
+    assert_no_key("the attempt page's data", &screen.text().await.expect("its body"));
+
+    // Checking one question is only for immediate feedback.
+    let mut check = form_fields(&view, "42");
+    check.push(("verifier".into(), author.to_string()));
+    assert_eq!(reason(post_form::<app::quizzes::AnswersSaved>(&eleve, save, &check).await).0, 422);
+
+    // « Rendre »: saved and scored on the server (Paris 1 + Hugo 1 + 42 for 2 points).
+    let mut hand_in = form_fields(&view, "42");
+    hand_in.push(("rendre".into(), "1".into()));
+    let done: app::quizzes::AnswersSaved = ok("hand in", post_form(&eleve, save, &hand_in).await);
+    assert!(done.submitted);
+    let result = ok("result", submit(&eleve, attempt).await);
+    assert_eq!(result.score, Some(4.0));
+    let (status, after) = post_form::<app::quizzes::AnswersSaved>(&eleve, save, &form_fields(&view, "41")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{after:?}");
+    let screen: app::quizzes::AttemptScreen =
+        ok("screen", eleve.call("/api/quiz/tentative/ecran", &[("tentative", &attempt.to_string())]).await);
+    assert!(screen.view.submitted && !screen.can_retry, "one attempt allowed");
+    assert_eq!(screen.result.and_then(|r| r.score), Some(4.0));
+
+    // Someone else's attempt does not exist for them.
+    app.give_password("lina.garnier").await;
+    let lina = app.login_as("lina.garnier").await;
+    assert_eq!(
+        post_form::<app::quizzes::AnswersSaved>(&lina, save, &form_fields(&view, "42")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        lina.call::<app::quizzes::AttemptScreen>("/api/quiz/tentative/ecran", &[("tentative", &attempt.to_string())])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn checking_an_answer_shows_its_correction_and_makes_it_final() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let assignment = given_quiz(&app, &prof, settings(FeedbackPolicy::Immediate, 1, None)).await;
+    let eleve = app.login_as("demo.eleve").await;
+    let attempt = open_by_form(&eleve, assignment).await;
+    let view = shown(&eleve, attempt).await;
+    let product = view.questions.iter().find(|q| q.question.kind == StudentKind::Numerical).expect("product").id;
+    let save = "/api/quiz/tentative/enregistrer";
+
+    let mut check = form_fields(&view, "41");
+    check.push(("verifier".into(), product.to_string()));
+    ok::<app::quizzes::AnswersSaved>("check", post_form(&eleve, save, &check).await);
+    let view = shown(&eleve, attempt).await;
+    let q = view.questions.iter().find(|q| q.id == product).expect("product");
+    assert!(q.locked);
+    let correction = q.correction.as_ref().expect("its correction, now");
+    assert_eq!((correction.earned, correction.correct), (Some(0.0), false));
+    assert!(view.questions.iter().filter(|q| q.id != product).all(|q| q.correction.is_none()), "only that one");
+
+    // The whole form posted again: the checked answer is left as it was, the rest saved.
+    let saved: app::quizzes::AnswersSaved = ok("save", post_form(&eleve, save, &form_fields(&view, "42")).await);
+    assert_eq!(saved.changed, 0, "the others were already saved, the checked one is final");
+    let view = shown(&eleve, attempt).await;
+    let q = view.questions.iter().find(|q| q.id == product).expect("product");
+    assert_eq!(q.answer, Some(Response::Number(41.0)));
+}
+
+#[tokio::test]
+async fn without_javascript_the_attempt_form_comes_back_to_the_page() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let assignment = given_quiz(&app, &prof, settings(FeedbackPolicy::AtSubmission, 1, None)).await;
+    let eleve = app.login_as("demo.eleve").await;
+    let attempt = open_by_form(&eleve, assignment).await;
+    let view = shown(&eleve, attempt).await;
+    let page = format!("{}/mes-quiz/tentative/{attempt}", eleve.base);
+    let post = |product: &'static str| {
+        eleve
+            .http
+            .post(format!("{}/api/quiz/tentative/enregistrer", eleve.base))
+            .header("accept", "text/html")
+            .header("referer", &page)
+            .form(&form_fields(&view, product))
+            .send()
+    };
+    // A plain form post goes back to the page, with the error to show when there is one.
+    let refused = post("beaucoup").await.expect("posted");
+    assert!(refused.status().is_redirection(), "{}", refused.status());
+    let back = refused.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(back.starts_with(&page) && back.len() > page.len(), "back to the page with the error: {back}");
+    let saved = post("42").await.expect("posted");
+    assert!(saved.status().is_redirection());
+    // (leptos strips the earlier error from the address, leaving its `?`.)
+    let back = saved.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(back.trim_end_matches('?'), page);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM quiz_answers WHERE attempt_id = {attempt}")).await, 3);
+
+    // The page itself is rendered on the server with the saved answers in its fields.
+    let html = eleve.get(&format!("/mes-quiz/tentative/{attempt}")).await.text().await.expect("the page");
+    assert!(html.contains("Rendre le quiz") && html.contains("value=\"Hugo-Accepté-Secret\""), "{html}");
+    assert_no_key("the attempt page", &html.replace("Hugo-Accepté-Secret", ""));
 }
