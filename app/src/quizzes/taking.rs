@@ -231,8 +231,16 @@ pub fn AttemptPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<AttemptId>().ok());
     let answer = ServerAction::<AnswerAttempt>::new();
+    // Read the attempt again after a successful post only: after a refusal the fields keep
+    // what the student typed, beside the message saying what to fix.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = answer.value().get() {
+            saved.update(|n| *n += 1);
+        }
+    });
     let data = Resource::new(
-        move || (id(), answer.version().get()),
+        move || (id(), saved.get()),
         |(id, _)| async move {
             match id {
                 Some(id) => load_attempt_screen(id).await,
@@ -323,8 +331,8 @@ fn AnswerForm(s: AttemptScreen, answer: ServerAction<AnswerAttempt>) -> impl Int
     }
 }
 
-/// Time left before the deadline, ticking once hydrated (the deadline is also written out,
-/// for everyone).
+/// Time left before the deadline, ticking once hydrated, in its last day (the deadline is
+/// also written out, for everyone).
 #[component]
 fn Countdown(deadline: i64, now: i64) -> impl IntoView {
     let left = RwSignal::new(None::<i64>);
@@ -347,7 +355,8 @@ fn Countdown(deadline: i64, now: i64) -> impl IntoView {
         }
     });
     move || {
-        left.get().map(|ms| {
+        // A day or more ahead, the date written out says enough.
+        left.get().filter(|ms| *ms < 86_400_000).map(|ms| {
             let s = ms / 1000;
             let text = if s >= 3600 {
                 format!(" Temps restant : {} h {:02} min.", s / 3600, (s % 3600) / 60)
@@ -495,7 +504,7 @@ fn AnswerInputs(id: QuizQuestionId, kind: StudentKind, answer: Option<Response>)
                 _ => None,
             };
             view! {
-                <div class="options" role="radiogroup">
+                <div class="options">
                     {choices.into_iter().enumerate().map(|(i, c)| view! {
                         <label class="option"><input type="radio" name=name1.clone() value=i.to_string() checked=chosen == Some(i)/> <span>{c}</span></label>
                     }).collect_view()}
@@ -524,7 +533,7 @@ fn AnswerInputs(id: QuizQuestionId, kind: StudentKind, answer: Option<Response>)
                 _ => None,
             };
             view! {
-                <div class="options" role="radiogroup">
+                <div class="options">
                     <label class="option"><input type="radio" name=name1.clone() value="vrai" checked=chosen == Some(true)/> <span>"Vrai"</span></label>
                     <label class="option"><input type="radio" name=name1.clone() value="faux" checked=chosen == Some(false)/> <span>"Faux"</span></label>
                 </div>
