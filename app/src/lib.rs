@@ -90,6 +90,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("bulletin") view=bulletins::BulletinPage/>
                     <Route path=path!("bulletins") view=bulletins::PeriodsPage/>
                     <Route path=path!("bulletins/conseils") view=bulletins::CouncilsPage/>
+                    <Route path=path!("quiz") view=quizzes::authoring::QuizListPage/>
+                    <Route path=path!("quiz/resultats/:assignment") view=quizzes::authoring::QuizResultsPage/>
+                    <Route path=path!("quiz/:id") view=quizzes::authoring::QuizPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -147,6 +150,7 @@ fn TopBar(me: Me) -> impl IntoView {
     let grades = me.has(Role::Student) || me.has(Role::Guardian);
     let grade_books = me.has(Role::Teacher);
     let periods = me.has(Role::Direction);
+    let quizzes = me.has(Role::Teacher);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
     view! {
@@ -160,6 +164,7 @@ fn TopBar(me: Me) -> impl IntoView {
                     {grades.then(|| view! { <li><a href="/bulletin">"Bulletins"</a></li> })}
                     {periods.then(|| view! { <li><a href="/bulletins">"Bulletins"</a></li> })}
                     {grade_books.then(|| view! { <li><a href="/carnet-de-notes">"Carnet de notes"</a></li> })}
+                    {quizzes.then(|| view! { <li><a href="/quiz">"Quiz"</a></li> })}
                     {admin.then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
                     {audit.then(|| view! { <li><a href="/journal">"Journal"</a></li> })}
                 </ul>

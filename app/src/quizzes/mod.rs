@@ -9,6 +9,7 @@
 //! key and feedback only inside a `Correction`, and only once it is due.
 
 pub mod api;
+pub mod authoring;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
@@ -167,4 +168,17 @@ pub struct QuestionStat {
     /// Mean share of its points earned over the counted attempts (unanswered count 0);
     /// `None` with no counted attempt, or for an open question.
     pub success_rate: Option<f64>,
+}
+
+/// An assignment of a quiz, as the quiz page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentLine {
+    pub id: QuizAssignmentId,
+    /// The class or group it was given to.
+    pub unit_name: String,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    /// Students of the class or group, and how many of them handed in an attempt.
+    pub students: u32,
+    pub submitted: u32,
 }
