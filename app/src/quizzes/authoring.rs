@@ -1094,7 +1094,7 @@ fn AssignPanel(
         return ().into_any();
     }
     let now = now_ms();
-    // The next whole hour, and a week later.
+    // From the start of the current hour (open at once), for a week.
     let opens = now - now.rem_euclid(3_600_000);
     let closes = opens + 7 * 24 * 3_600_000;
     let done = move || {
@@ -1266,6 +1266,7 @@ pub fn results_csv(r: &AssignmentResults) -> String {
 }
 
 /// "Révisions chapitre 3" → "revisions-chapitre-3".
+#[cfg(feature = "ssr")]
 fn file_slug(title: &str) -> String {
     let slug = crate::grades::slug(title);
     if slug.is_empty() { "quiz".into() } else { slug }
