@@ -92,6 +92,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("bulletins/conseils") view=bulletins::CouncilsPage/>
                     <Route path=path!("mes-quiz") view=quizzes::MyQuizzesPage/>
                     <Route path=path!("mes-quiz/tentative/:id") view=quizzes::AttemptPage/>
+                    <Route path=path!("quiz") view=quizzes::authoring::QuizListPage/>
+                    <Route path=path!("quiz/resultats/:assignment") view=quizzes::authoring::QuizResultsPage/>
+                    <Route path=path!("quiz/:id") view=quizzes::authoring::QuizPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -150,6 +153,7 @@ fn TopBar(me: Me) -> impl IntoView {
     let grade_books = me.has(Role::Teacher);
     let student = me.has(Role::Student);
     let periods = me.has(Role::Direction);
+    let quizzes = me.has(Role::Teacher);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
     view! {
@@ -164,6 +168,7 @@ fn TopBar(me: Me) -> impl IntoView {
                     {student.then(|| view! { <li><a href="/mes-quiz">"Quiz"</a></li> })}
                     {periods.then(|| view! { <li><a href="/bulletins">"Bulletins"</a></li> })}
                     {grade_books.then(|| view! { <li><a href="/carnet-de-notes">"Carnet de notes"</a></li> })}
+                    {quizzes.then(|| view! { <li><a href="/quiz">"Quiz"</a></li> })}
                     {admin.then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
                     {audit.then(|| view! { <li><a href="/journal">"Journal"</a></li> })}
                 </ul>

@@ -192,7 +192,12 @@ pub mod ssr {
 
     /// The answer to a refused access: 404 outside the person's establishments (nothing is
     /// said about what exists there), 403 and an audit entry inside.
-    async fn refuse(st: &AppState, user: &CurrentUser, establishment: EstablishmentId, what: &str) -> AppError {
+    pub(crate) async fn refuse(
+        st: &AppState,
+        user: &CurrentUser,
+        establishment: EstablishmentId,
+        what: &str,
+    ) -> AppError {
         if !is_member_of(&user.viewer, establishment) {
             return AppError::NotFound;
         }
@@ -264,7 +269,7 @@ pub mod ssr {
 
     /// A question as the teacher sent it, checked: what the types cannot say, and the points
     /// (which JSON could set to anything).
-    fn checked(mut question: Question) -> Result<Question, AppError> {
+    pub(crate) fn checked(mut question: Question) -> Result<Question, AppError> {
         question.points = Points::new(question.points.value())?;
         question.check()?;
         Ok(question)
@@ -439,9 +444,18 @@ pub mod ssr {
     pub async fn export_gift(quiz: QuizId) -> Result<GiftExport, AppError> {
         let user = require_user()?;
         let st = state()?;
-        quiz_for(&st, &user, quiz, false).await?;
+        gift_for(&st, &user, quiz).await.map(|(_, export)| export)
+    }
+
+    /// The quiz as GIFT for `user`, outside a Leptos context too (the download route).
+    pub(crate) async fn gift_for(
+        st: &AppState,
+        user: &CurrentUser,
+        quiz: QuizId,
+    ) -> Result<(QuizRow, GiftExport), AppError> {
+        let row = quiz_for(st, user, quiz, false).await?;
         let questions: Vec<Question> = db::questions(&st.db, quiz).await?.into_iter().map(|q| q.question).collect();
-        Ok(to_gift(&questions))
+        Ok((row, to_gift(&questions)))
     }
 
     pub async fn assign_quiz(
@@ -725,16 +739,25 @@ pub mod ssr {
     pub async fn get_assignment_results(assignment: QuizAssignmentId) -> Result<AssignmentResults, AppError> {
         let user = require_user()?;
         let st = state()?;
+        results_for(&st, &user, assignment).await
+    }
+
+    /// An assignment's results for `user`, outside a Leptos context too (the CSV export).
+    pub(crate) async fn results_for(
+        st: &AppState,
+        user: &CurrentUser,
+        assignment: QuizAssignmentId,
+    ) -> Result<AssignmentResults, AppError> {
         let Some(a) = db::assignment(&st.db, assignment).await? else {
             return Err(AppError::NotFound);
         };
         if !can_view_assignment_results(&user.viewer, &a.access()) {
-            return Err(refuse(&st, &user, a.establishment, &format!("résultats du devoir quiz {assignment}")).await);
+            return Err(refuse(st, user, a.establishment, &format!("résultats du devoir quiz {assignment}")).await);
         }
         let now = now_ms();
         let mut attempts = Vec::new();
         for attempt in db::attempts_at(&st.db, assignment).await? {
-            attempts.push(settle(&st, &a, attempt, now).await?);
+            attempts.push(settle(st, &a, attempt, now).await?);
         }
         let roster = crate::grades::db::roster(&st.db, a.unit).await?;
         let answers = db::answers_at(&st.db, assignment).await?;
@@ -891,5 +914,201 @@ pub mod ssr {
             .expect("a question");
             assert!(checked(q).is_err());
         }
+    }
+}
+
+// The authoring pages (`authoring.rs`): url-encoded wrappers of the functions above, so that
+// every form posts without JavaScript. Each parses the form's fields with the domain types,
+// then does what its JSON twin does; a success that changes the page's address redirects.
+
+/// The assignments of a quiz that the person may follow (they gave them, or teach the class
+/// or group), latest first.
+#[server(prefix = "/api", endpoint = "quiz/devoirs")]
+pub async fn list_quiz_assignments(quiz: QuizId) -> Result<Vec<super::AssignmentLine>, AppError> {
+    crate::server::respond(authoring_ssr::list_quiz_assignments(quiz).await)
+}
+
+/// "Nouveau quiz": creates it and goes to its page.
+#[server(prefix = "/api", endpoint = "quiz/formulaire/creer")]
+pub async fn create_quiz_form(titre: String, description: String) -> Result<QuizId, AppError> {
+    crate::server::respond(authoring_ssr::create_quiz_form(titre, description).await)
+}
+
+/// The quiz's title, description and sharing (`partage` present: shared).
+#[server(prefix = "/api", endpoint = "quiz/formulaire/modifier")]
+pub async fn update_quiz_form(
+    quiz: QuizId,
+    titre: String,
+    description: String,
+    partage: Option<String>,
+) -> Result<(), AppError> {
+    crate::server::respond(ssr::update_quiz(quiz, titre, description, partage.is_some()).await)
+}
+
+/// Adds a question at the end (no `question`) or replaces one, from the question form's
+/// fields (`champs[enonce]`, `champs[texte_0]`...: see `authoring::question_from_form`).
+#[server(prefix = "/api", endpoint = "quiz/formulaire/question")]
+pub async fn save_question_form(
+    quiz: QuizId,
+    question: Option<QuizQuestionId>,
+    champs: std::collections::BTreeMap<String, String>,
+) -> Result<QuizQuestionId, AppError> {
+    crate::server::respond(authoring_ssr::save_question_form(quiz, question, champs).await)
+}
+
+/// Deletes a question once its deletion was confirmed, and goes back to the quiz.
+#[server(prefix = "/api", endpoint = "quiz/formulaire/supprimer")]
+pub async fn delete_question_form(question: QuizQuestionId) -> Result<(), AppError> {
+    crate::server::respond(authoring_ssr::delete_question_form(question).await)
+}
+
+#[server(prefix = "/api", endpoint = "quiz/formulaire/dupliquer")]
+pub async fn duplicate_question_form(question: QuizQuestionId) -> Result<QuizQuestionId, AppError> {
+    crate::server::respond(ssr::duplicate_question(question).await)
+}
+
+/// Moves a question one place up (`sens` = "haut") or down ("bas").
+#[server(prefix = "/api", endpoint = "quiz/formulaire/deplacer")]
+pub async fn move_question_form(question: QuizQuestionId, sens: String) -> Result<(), AppError> {
+    crate::server::respond(authoring_ssr::move_question_form(question, sens).await)
+}
+
+/// Imports pasted GIFT text. A refused file is an error listing every problem with its line
+/// (one per line of the message), so that it reaches a page posted without JavaScript too.
+#[server(prefix = "/api", endpoint = "quiz/formulaire/gift")]
+pub async fn import_gift_form(quiz: QuizId, texte: String) -> Result<usize, AppError> {
+    crate::server::respond(authoring_ssr::import_gift_form(quiz, texte).await)
+}
+
+/// "Donner à une classe": the assignment form's fields, as typed (`reglages[ouverture]`...).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AssignForm {
+    /// "c:12" or "g:7".
+    pub unite: String,
+    /// Paris wall-clock times as a `datetime-local` field sends them ("2026-12-01T08:00").
+    pub ouverture: String,
+    pub fermeture: String,
+    /// Minutes, or empty for no limit.
+    pub duree: String,
+    pub tentatives: String,
+    pub melanger_questions: Option<String>,
+    pub melanger_options: Option<String>,
+    /// A `FeedbackPolicy` code.
+    pub retour: String,
+}
+
+#[server(prefix = "/api", endpoint = "quiz/formulaire/donner")]
+pub async fn assign_quiz_form(quiz: QuizId, reglages: AssignForm) -> Result<QuizAssignmentId, AppError> {
+    crate::server::respond(authoring_ssr::assign_quiz_form(quiz, reglages).await)
+}
+
+#[cfg(feature = "ssr")]
+pub mod authoring_ssr {
+    use super::ssr::{self, checked, quiz_for};
+    use super::*;
+    use crate::quizzes::authoring::{assignment_from_form, question_from_form};
+    use crate::quizzes::{AssignmentLine, db};
+    use crate::server::{require_user, state};
+    use domain::quiz::access::can_view_assignment_results;
+    use std::collections::BTreeMap;
+
+    pub async fn list_quiz_assignments(quiz: QuizId) -> Result<Vec<AssignmentLine>, AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        quiz_for(&st, &user, quiz, false).await?;
+        Ok(db::quiz_assignments(&st.db, quiz)
+            .await?
+            .into_iter()
+            .filter(|a| can_view_assignment_results(&user.viewer, &a.access))
+            .map(|a| AssignmentLine {
+                id: a.id,
+                unit_name: a.unit_name,
+                opens_at: a.opens_at,
+                closes_at: a.closes_at,
+                students: a.students,
+                submitted: a.submitted,
+            })
+            .collect())
+    }
+
+    pub async fn create_quiz_form(titre: String, description: String) -> Result<QuizId, AppError> {
+        let id = ssr::create_quiz(titre, description).await?;
+        leptos_axum::redirect(&format!("/quiz/{id}"));
+        Ok(id)
+    }
+
+    pub async fn save_question_form(
+        quiz: QuizId,
+        id: Option<QuizQuestionId>,
+        champs: BTreeMap<String, String>,
+    ) -> Result<QuizQuestionId, AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        // Who may edit first, so that a stranger learns nothing from the form's errors.
+        quiz_for(&st, &user, quiz, true).await?;
+        let question = checked(question_from_form(&champs)?)?;
+        let saved = ssr::save_question(quiz, id, question).await?;
+        leptos_axum::redirect(&format!("/quiz/{quiz}#q-{saved}"));
+        Ok(saved)
+    }
+
+    pub async fn delete_question_form(question: QuizQuestionId) -> Result<(), AppError> {
+        let st = state()?;
+        let quiz = db::question(&st.db, question).await?.map(|(quiz, _)| quiz);
+        ssr::delete_question(question).await?;
+        if let Some(quiz) = quiz {
+            leptos_axum::redirect(&format!("/quiz/{quiz}#questions"));
+        }
+        Ok(())
+    }
+
+    pub async fn move_question_form(question: QuizQuestionId, sens: String) -> Result<(), AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        let Some((quiz, _)) = db::question(&st.db, question).await? else {
+            return Err(AppError::NotFound);
+        };
+        quiz_for(&st, &user, quiz, true).await?;
+        let mut order: Vec<QuizQuestionId> = db::questions(&st.db, quiz).await?.iter().map(|q| q.id).collect();
+        let Some(at) = order.iter().position(|q| *q == question) else {
+            return Err(AppError::NotFound);
+        };
+        let to = match sens.as_str() {
+            "haut" => at.checked_sub(1),
+            "bas" => Some(at + 1).filter(|to| *to < order.len()),
+            _ => {
+                return Err(AppError::Invalid {
+                    field: "sens".into(),
+                    reason: "Choisissez de monter ou de descendre la question.".into(),
+                });
+            }
+        };
+        // Already first (or last): nothing to do, which is what was asked.
+        let Some(to) = to else { return Ok(()) };
+        order.swap(at, to);
+        ssr::reorder_questions(quiz, order).await
+    }
+
+    pub async fn import_gift_form(quiz: QuizId, texte: String) -> Result<usize, AppError> {
+        match ssr::import_gift(quiz, texte).await? {
+            GiftImport::Imported { count } => {
+                leptos_axum::redirect(&format!("/quiz/{quiz}?importees={count}#questions"));
+                Ok(count)
+            }
+            GiftImport::Refused { problems } => {
+                let mut reason = String::from(
+                    "Rien n'a été importé. Corrigez ces lignes du texte GIFT, puis importez-le de nouveau :",
+                );
+                for p in &problems {
+                    reason.push_str(&format!("\nLigne {} : {}", p.line, p.message));
+                }
+                Err(AppError::Invalid { field: "gift".into(), reason })
+            }
+        }
+    }
+
+    pub async fn assign_quiz_form(quiz: QuizId, form: AssignForm) -> Result<QuizAssignmentId, AppError> {
+        let (unit, settings) = assignment_from_form(&form)?;
+        ssr::assign_quiz(quiz, unit, settings).await
     }
 }

@@ -667,3 +667,64 @@ pub async fn finish_attempt(tx: &mut Tx<'_>, attempt: AttemptId, done: &Finished
     }
     Ok(())
 }
+
+/// One assignment of a quiz as its list on the quiz page shows it.
+#[derive(Debug, Clone)]
+pub struct GivenRow {
+    pub access: AssignmentRef,
+    pub id: QuizAssignmentId,
+    pub unit_name: String,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    /// Students of the class or group now.
+    pub students: u32,
+    /// Of them, those with a submitted attempt.
+    pub submitted: u32,
+}
+
+/// The assignments of a quiz, latest given first, with how many of the unit's students
+/// handed something in.
+pub async fn quiz_assignments(db: &Db, quiz: QuizId) -> Result<Vec<GivenRow>, AppError> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.establishment_id, a.assigned_by, a.class_id, a.group_id, a.opens_at, a.closes_at,
+                COALESCE(c.name, g.name) AS unit_name,
+                CASE WHEN a.class_id IS NOT NULL
+                     THEN (SELECT COUNT(*) FROM class_students cs WHERE cs.class_id = a.class_id)
+                     ELSE (SELECT COUNT(*) FROM group_students gs WHERE gs.group_id = a.group_id) END AS students,
+                (SELECT COUNT(DISTINCT t.student_id) FROM quiz_attempts t
+                  WHERE t.assignment_id = a.id AND t.submitted_at IS NOT NULL) AS submitted
+         FROM quiz_assignments a
+         LEFT JOIN classes c ON c.id = a.class_id LEFT JOIN student_groups g ON g.id = a.group_id
+         WHERE a.quiz_id = $1
+         ORDER BY a.created_at DESC, a.id DESC",
+    )
+    .bind(quiz.0)
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let id = QuizAssignmentId(r.try_get("id")?);
+            let unit = match (r.try_get::<Option<i64>, _>("class_id")?, r.try_get::<Option<i64>, _>("group_id")?) {
+                (Some(c), _) => TeachingUnit::Class(ClassId(c)),
+                (None, Some(g)) => TeachingUnit::Group(GroupId(g)),
+                (None, None) => return Err(anyhow::anyhow!("assignment {id} without a unit").into()),
+            };
+            let count = |name: &str| -> Result<u32, AppError> {
+                Ok(u32::try_from(r.try_get::<i64, _>(name)?).unwrap_or(u32::MAX))
+            };
+            Ok(GivenRow {
+                access: AssignmentRef {
+                    establishment: EstablishmentId(r.try_get("establishment_id")?),
+                    unit,
+                    assigned_by: UserId(r.try_get("assigned_by")?),
+                },
+                id,
+                unit_name: r.try_get("unit_name")?,
+                opens_at: r.try_get("opens_at")?,
+                closes_at: r.try_get("closes_at")?,
+                students: count("students")?,
+                submitted: count("submitted")?,
+            })
+        })
+        .collect()
+}

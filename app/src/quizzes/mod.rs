@@ -9,6 +9,7 @@
 //! key and feedback only inside a `Correction`, and only once it is due.
 
 pub mod api;
+pub mod authoring;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
@@ -231,4 +232,17 @@ pub struct AnswersSaved {
     /// Answers written or cleared.
     pub changed: usize,
     pub submitted: bool,
+}
+
+/// An assignment of a quiz, as the quiz page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignmentLine {
+    pub id: QuizAssignmentId,
+    /// The class or group it was given to.
+    pub unit_name: String,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    /// Students of the class or group, and how many of them handed in an attempt.
+    pub students: u32,
+    pub submitted: u32,
 }

@@ -10,6 +10,7 @@ mod helpers;
 mod pads;
 mod pads_crash;
 mod permissions;
+mod quiz_authoring;
 mod quiz_live;
 mod quizzes;
 mod security;
