@@ -90,6 +90,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("bulletin") view=bulletins::BulletinPage/>
                     <Route path=path!("bulletins") view=bulletins::PeriodsPage/>
                     <Route path=path!("bulletins/conseils") view=bulletins::CouncilsPage/>
+                    <Route path=path!("quiz/direct") view=quizzes::live_pages::LiveQuizzesPage/>
+                    <Route path=path!("quiz/direct/:code") view=quizzes::live_pages::LiveHostPage/>
+                    <Route path=path!("rejoindre") view=quizzes::live_pages::JoinPage/>
+                    <Route path=path!("rejoindre/:code") view=quizzes::live_pages::JoinedPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -147,6 +151,8 @@ fn TopBar(me: Me) -> impl IntoView {
     let grades = me.has(Role::Student) || me.has(Role::Guardian);
     let grade_books = me.has(Role::Teacher);
     let periods = me.has(Role::Direction);
+    let live_quizzes = me.has(Role::Teacher);
+    let join_quiz = me.has(Role::Student);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
     view! {
@@ -160,6 +166,8 @@ fn TopBar(me: Me) -> impl IntoView {
                     {grades.then(|| view! { <li><a href="/bulletin">"Bulletins"</a></li> })}
                     {periods.then(|| view! { <li><a href="/bulletins">"Bulletins"</a></li> })}
                     {grade_books.then(|| view! { <li><a href="/carnet-de-notes">"Carnet de notes"</a></li> })}
+                    {live_quizzes.then(|| view! { <li><a href="/quiz/direct">"Quiz en direct"</a></li> })}
+                    {join_quiz.then(|| view! { <li><a href="/rejoindre">"Rejoindre un quiz"</a></li> })}
                     {admin.then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
                     {audit.then(|| view! { <li><a href="/journal">"Journal"</a></li> })}
                 </ul>

@@ -18,6 +18,7 @@ pub mod hub;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod live_db;
+pub mod live_pages;
 
 use domain::quiz::assignment::{FeedbackPolicy, QuizResult};
 use domain::quiz::gift::GiftProblem;
