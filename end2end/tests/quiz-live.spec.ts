@@ -119,8 +119,8 @@ test('un quiz en direct avec trois élèves, du code au bilan', async ({ browser
   await teacher.page.getByRole('button', { name: 'Révéler la réponse' }).click();
   await expect(bars.filter({ hasText: 'Paris' })).toContainText('bonne réponse');
   await expect(teacher.page.getByRole('heading', { name: 'Classement' })).toBeVisible();
-  await expect(leo.page.getByText('Bonne réponse ! +1 points')).toBeVisible();
-  await expect(lea.page.getByText('Bonne réponse ! +1 points')).toBeVisible();
+  await expect(leo.page.getByText('Bonne réponse ! +1 point')).toBeVisible();
+  await expect(lea.page.getByText('Bonne réponse ! +1 point')).toBeVisible();
   await expect(arthur.page.getByText("Ce n'est pas la bonne réponse.")).toBeVisible();
   await expect(arthur.page.getByText('Paris', { exact: true })).toBeVisible();
 
@@ -132,6 +132,10 @@ test('un quiz en direct avec trois élèves, du code au bilan', async ({ browser
     await expect(s.page.getByText('Réponse envoyée')).toBeVisible();
   }
   await expect(teacher.page.getByText('2 réponses sur 3')).toBeVisible();
+  await teacher.page.getByRole('button', { name: 'Révéler la réponse' }).click();
+  await expect(lea.page.getByText("Ce n'est pas la bonne réponse.")).toBeVisible();
+  await expect(arthur.page.getByText("Vous n'avez pas répondu à cette question.")).toBeVisible();
+  await expect(teacher.page.getByText("C'était la dernière question")).toBeVisible();
   teacher.page.once('dialog', (d) => d.accept());
   await teacher.page.getByRole('button', { name: 'Terminer la session' }).click();
   await expect(teacher.page.getByRole('heading', { name: 'Bilan par question' })).toBeVisible();

@@ -37,6 +37,11 @@ fn points_fr(hundredths: i64) -> String {
     }
 }
 
+/// "1 point", "1,5 point", "2 points": French puts the plural from two on.
+fn points_label(hundredths: i64) -> String {
+    format!("{} point{}", points_fr(hundredths), if hundredths.abs() >= 200 { "s" } else { "" })
+}
+
 fn answers_of(n: u32, seats: u32) -> String {
     format!("{n} réponse{} sur {seats}", if n > 1 { "s" } else { "" })
 }
@@ -124,17 +129,18 @@ mod socket {
         let _ = ws.close();
     }
 
-    /// The seat token of an anonymous session, kept on this device to come back to the seat.
-    pub fn stored_token(code: &str) -> Option<String> {
-        window().local_storage().ok().flatten()?.get_item(&format!("preau-quiz-{code}")).ok().flatten()
+    /// What this device keeps about a session: the seat token of an anonymous seat (to
+    /// come back to it), and the seat's points when each question opened (for the verdict
+    /// after a reload). `key` is `preau-quiz-CODE…`.
+    pub fn stored(key: &str) -> Option<String> {
+        window().local_storage().ok().flatten()?.get_item(key).ok().flatten()
     }
 
-    pub fn store_token(code: &str, token: Option<&str>) {
+    pub fn store(key: &str, value: Option<&str>) {
         if let Some(storage) = window().local_storage().ok().flatten() {
-            let key = format!("preau-quiz-{code}");
-            let _ = match token {
-                Some(t) => storage.set_item(&key, t),
-                None => storage.remove_item(&key),
+            let _ = match value {
+                Some(v) => storage.set_item(key, v),
+                None => storage.remove_item(key),
             };
         }
     }
@@ -346,8 +352,12 @@ fn HostConsole(h: LiveHost) -> impl IntoView {
         }
         refreshing.set_value(true);
         leptos::task::spawn_local(async move {
-            if let Ok(r) = get_live_report(session).await {
+            // Seats taken while a request was out are read by the next one.
+            while let Ok(r) = get_live_report(session).await {
                 names.set(r.seats.iter().map(|s| s.name.clone()).collect());
+                if usize::try_from(seats.get_untracked()).unwrap_or(usize::MAX) <= r.seats.len() {
+                    break;
+                }
             }
             refreshing.set_value(false);
         });
@@ -636,7 +646,7 @@ fn Leaderboard(lines: Vec<LeaderLine>) -> impl IntoView {
             <ol class="leaderboard">
                 {lines.into_iter().map(|l| view! {
                     <li><span class="rank">{format!("{}.", l.rank)}</span>" "<span class="name">{l.name}</span>
-                        <span class="points">{format!("{} pts", points_fr(l.points))}</span></li>
+                        <span class="points">{points_label(l.points)}</span></li>
                 }).collect_view()}
             </ol>
         </section>
@@ -811,13 +821,17 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
     let failures = StoredValue::new(0u32);
     let ws = StoredValue::new_local(None::<web_sys::WebSocket>);
     let now = ticking_clock();
+    let token_key = move || code.with_value(|c| format!("preau-quiz-{c}"));
+    let before_key = move |index: usize| code.with_value(|c| format!("preau-quiz-{c}-avant-{index}"));
+    // Answered a question whose answer was not revealed yet (its points are not shown).
+    let unrevealed = RwSignal::new(false);
 
     let send =
         move |msg: ClientMessage| -> bool { ws.with_value(|s| s.as_ref().is_some_and(|s| socket::send(s, &msg))) };
     // Takes (or takes back) the seat: by the session cookie, by this device's token in
     // anonymous mode, or with the pseudonym just typed.
     let take_seat = move || {
-        let token = if anonymous { code.with_value(|c| socket::stored_token(c)) } else { None };
+        let token = if anonymous { socket::stored(&token_key()) } else { None };
         let typed = pseudo.get_untracked();
         if anonymous && token.is_none() && typed.trim().is_empty() {
             need_pseudo.set(true);
@@ -830,7 +844,7 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
     let on_message = move |msg: ServerMessage| match msg {
         ServerMessage::Joined { name, seat_token, points: p, .. } => {
             if let Some(t) = seat_token {
-                code.with_value(|c| socket::store_token(c, Some(&t)));
+                socket::store(&token_key(), Some(&t));
             }
             seat.set(Some(name));
             points.set(p);
@@ -840,7 +854,15 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
         ServerMessage::Question { index, count, question, remaining_ms, answered } => {
             let deadline = remaining_ms.map(|ms| browser_now() + ms as f64);
             let closed = remaining_ms == Some(0);
-            let points_before = (!answered).then(|| points.get_untracked());
+            let points_before = if answered {
+                // Answered before a reload: the points it opened with, if this device kept them.
+                socket::stored(&before_key(index)).and_then(|p| p.parse().ok())
+            } else {
+                let p = points.get_untracked();
+                socket::store(&before_key(index), Some(&p.to_string()));
+                Some(p)
+            };
+            unrevealed.set(answered);
             // The same question again (after a reconnection) keeps what the page knew.
             let kept = asked.get_untracked().filter(|a| a.index == index).and_then(|a| a.points_before);
             asked.set(Some(Asked {
@@ -862,6 +884,7 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
                     a.answered = true;
                 }
             });
+            unrevealed.set(true);
             sending.set(false);
             notice.set(None);
         }
@@ -869,8 +892,8 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
             sending.set(false);
             if seat.get_untracked().is_none() {
                 // A seat token that is no seat's any more: forget it and ask for a pseudonym.
-                if anonymous && code.with_value(|c| socket::stored_token(c)).is_some() {
-                    code.with_value(|c| socket::store_token(c, None));
+                if anonymous && socket::stored(&token_key()).is_some() {
+                    socket::store(&token_key(), None);
                 }
                 if anonymous {
                     need_pseudo.set(true);
@@ -898,6 +921,7 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
             if let Some(t) = total {
                 points.set(t);
             }
+            unrevealed.set(false);
             let full_points = a.as_ref().map(|a| (a.question.points * 100.0).round() as i64).unwrap_or(0);
             shown.set(Some(Shown {
                 right_answers,
@@ -1016,11 +1040,17 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
 
     let screen = move || {
         if ended.get() {
-            let total = points_fr(points.get());
+            // The hub tells points at each reveal only: an answer to a question the teacher
+            // did not reveal is not in them, and the page says so rather than show less.
+            let total = points_label(points.get());
+            let missing = unrevealed.get().then(|| {
+                view! { <p class="muted small">"Sans la dernière question : votre enseignant ne l'a pas corrigée en direct."</p> }
+            });
             return view! {
                 <section class="panel phone-card" role="status">
                     <h2>"La session est terminée"</h2>
-                    <p class="big">{format!("Votre score : {total} points")}</p>
+                    <p class="big">{format!("Votre score : {total}")}</p>
+                    {missing}
                     <p class="muted">"Merci d'avoir participé !"</p>
                 </section>
             }
@@ -1029,7 +1059,7 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
         let Some(name) = seat.get() else { return ().into_any() };
         let header = view! {
             <p class="phone-who">{format!("Vous jouez en tant que {name}")}
-                <span class="phone-points">{format!(" · {} points", points_fr(points.get()))}</span></p>
+                <span class="phone-points">{format!(" · {}", points_label(points.get()))}</span></p>
         };
         match (asked.get(), shown.get()) {
             (_, Some(s)) => view! { {header} <RevealCard s/> }.into_any(),
@@ -1061,10 +1091,8 @@ fn RevealCard(s: Shown) -> impl IntoView {
         ("Réponse enregistrée : votre enseignant la lira.".to_string(), "verdict")
     } else {
         match s.earned {
-            Some(e) if e >= s.full_points && e > 0 => {
-                (format!("Bonne réponse ! +{} points", points_fr(e)), "verdict good")
-            }
-            Some(e) if e > 0 => (format!("Réponse en partie juste : +{} points", points_fr(e)), "verdict partial"),
+            Some(e) if e >= s.full_points && e > 0 => (format!("Bonne réponse ! +{}", points_label(e)), "verdict good"),
+            Some(e) if e > 0 => (format!("Réponse en partie juste : +{}", points_label(e)), "verdict partial"),
             Some(_) => ("Ce n'est pas la bonne réponse.".to_string(), "verdict bad"),
             None => ("Voici la correction.".to_string(), "verdict"),
         }
@@ -1373,6 +1401,9 @@ mod tests {
         assert_eq!(points_fr(150), "1,5");
         assert_eq!(points_fr(1234), "12,34");
         assert_eq!(points_fr(305), "3,05");
+        assert_eq!(points_label(100), "1 point");
+        assert_eq!(points_label(150), "1,5 point");
+        assert_eq!(points_label(200), "2 points");
     }
 
     #[test]
