@@ -256,6 +256,7 @@ fn LaunchList(list: Vec<QuizLine>, launch: ServerAction<LaunchLiveSession>) -> i
                     {form}
                 </li>
             }
+            .into_any()
         })
         .collect_view();
     view! {
@@ -307,6 +308,7 @@ fn HostView(h: LiveHost) -> impl IntoView {
             .into_any()
         }}
     }
+    .into_any()
 }
 
 /// A code read out letter by letter ("K 7 Q W 2 M"), for screen readers.
@@ -601,6 +603,7 @@ fn HostConsole(h: LiveHost) -> impl IntoView {
             _ => None,
         }}
     }
+    .into_any()
 }
 
 /// The histogram of a question's answers: one bar per option (SVG, so that it draws without
@@ -628,6 +631,7 @@ fn Histogram(options: Vec<String>, tally: Tally, seats: u32, right: Vec<String>)
                     <span class="histo-n">{format!("{n} ({pct} %)")}</span>
                 </li>
             }
+            .into_any()
         })
         .collect_view();
     let correct =
@@ -636,6 +640,7 @@ fn Histogram(options: Vec<String>, tally: Tally, seats: u32, right: Vec<String>)
         <p class="histo-count" aria-live="polite"><strong>{answers_of(total, seats)}</strong>{correct}</p>
         {(!options.is_empty()).then(|| view! { <ul class="histogram" aria-label="Répartition des réponses">{bars}</ul> })}
     }
+    .into_any()
 }
 
 #[component]
@@ -651,6 +656,7 @@ fn Leaderboard(lines: Vec<LeaderLine>) -> impl IntoView {
             </ol>
         </section>
     }
+    .into_any()
 }
 
 /// The end report: how each question went, then each student's result (best first).
@@ -673,6 +679,7 @@ fn ReportView(r: LiveReport) -> impl IntoView {
                             .then(|| format!(" · bonne réponse : {}", q.right_answers.join(" ; ")))}</p>
                 </li>
             }
+            .into_any()
         })
         .collect_view();
     let who = if r.anonymous { "Pseudo" } else { "Élève" };
@@ -713,6 +720,7 @@ fn ReportView(r: LiveReport) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -774,6 +782,7 @@ fn PhoneView(join: LiveJoin) -> impl IntoView {
         <p class="alert nojs-only" role="alert">"Pour répondre au quiz, activez JavaScript dans votre navigateur puis rechargez la page."</p>
         {move || on.get().then(|| view! { <PhoneConsole join=join.clone()/> })}
     }
+    .into_any()
 }
 
 /// The question on a student's screen.
@@ -1081,6 +1090,7 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
         {pseudo_form}
         {screen}
     }
+    .into_any()
 }
 
 #[component]
@@ -1110,6 +1120,7 @@ fn RevealCard(s: Shown) -> impl IntoView {
         </section>
         {board}
     }
+    .into_any()
 }
 
 #[component]
@@ -1148,6 +1159,7 @@ fn QuestionCard(
             {move || notice.get().map(|n| view! { <p class="alert" role="alert">{n}</p> })}
         </section>
     }
+    .into_any()
 }
 
 /// What a student answers with, by kind of question: big buttons for a single choice and for
@@ -1388,6 +1400,7 @@ fn AnswerInput(
         {move || sending.get().then(|| view! { <p class="muted" role="status">"Envoi…"</p> })}
         {move || problem.get().map(|p| view! { <p class="alert" role="alert">{p}</p> })}
     }
+    .into_any()
 }
 
 #[cfg(test)]
