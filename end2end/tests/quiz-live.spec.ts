@@ -11,12 +11,18 @@ const choice = (text: string, weight: number) => ({ text, weight, feedback: null
 /** A quiz of the logged-in teacher with two questions, made through the server functions. */
 async function makeQuiz(page: Page, title: string) {
   const origin = new URL(page.url()).origin;
-  const post = async (path: string, data: unknown) => {
-    const res = await page.request.post(path, { data, headers: { Origin: origin } });
-    expect(res.ok(), `${path}: ${res.status()} ${await res.text()}`).toBeTruthy();
-    return res.json();
+  // Ids are 64-bit integers, beyond a JavaScript number's precision: they are kept as the
+  // text the server wrote and put back into the JSON as written.
+  const post = async (path: string, body: string) => {
+    const res = await page.request.post(path, {
+      data: body,
+      headers: { Origin: origin, 'Content-Type': 'application/json' },
+    });
+    const text = await res.text();
+    expect(res.ok(), `${path}: ${res.status()} ${text}`).toBeTruthy();
+    return text.trim();
   };
-  const quiz = await post('/api/quiz/creer', { title, description: '' });
+  const quiz = await post('/api/quiz/creer', JSON.stringify({ title, description: '' }));
   const question = (text: string, kind: unknown) => ({
     title: text,
     category: null,
@@ -26,20 +32,14 @@ async function makeQuiz(page: Page, title: string) {
     general_feedback: null,
     image: null,
   });
-  await post('/api/quiz/question/enregistrer', {
-    quiz,
-    id: null,
-    question: question('Quelle est la capitale de la France ?', {
+  const save = (q: unknown) =>
+    post('/api/quiz/question/enregistrer', `{"quiz": ${quiz}, "id": null, "question": ${JSON.stringify(q)}}`);
+  await save(
+    question('Quelle est la capitale de la France ?', {
       SingleChoice: { choices: [choice('Paris', 100), choice('Lyon', 0), choice('Marseille', 0)] },
     }),
-  });
-  await post('/api/quiz/question/enregistrer', {
-    quiz,
-    id: null,
-    question: question('Le Rhin passe à Strasbourg.', {
-      TrueFalse: { answer: true, feedback_true: null, feedback_false: null },
-    }),
-  });
+  );
+  await save(question('Le Rhin passe à Strasbourg.', { TrueFalse: { answer: true, feedback_true: null, feedback_false: null } }));
 }
 
 /** A new browser context (its own cookies) with the project's viewport, logged in. */
