@@ -90,6 +90,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("bulletin") view=bulletins::BulletinPage/>
                     <Route path=path!("bulletins") view=bulletins::PeriodsPage/>
                     <Route path=path!("bulletins/conseils") view=bulletins::CouncilsPage/>
+                    <Route path=path!("quiz/direct") view=quizzes::live_pages::LiveQuizzesPage/>
+                    <Route path=path!("quiz/direct/:code") view=quizzes::live_pages::LiveHostPage/>
+                    <Route path=path!("rejoindre") view=quizzes::live_pages::JoinPage/>
+                    <Route path=path!("rejoindre/:code") view=quizzes::live_pages::JoinedPage/>
                     <Route path=path!("mes-quiz") view=quizzes::MyQuizzesPage/>
                     <Route path=path!("mes-quiz/tentative/:id") view=quizzes::AttemptPage/>
                     <Route path=path!("quiz") view=quizzes::authoring::QuizListPage/>
@@ -154,6 +158,8 @@ fn TopBar(me: Me) -> impl IntoView {
     let student = me.has(Role::Student);
     let periods = me.has(Role::Direction);
     let quizzes = me.has(Role::Teacher);
+    let live_quizzes = me.has(Role::Teacher);
+    let join_quiz = me.has(Role::Student);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
     view! {
@@ -169,6 +175,8 @@ fn TopBar(me: Me) -> impl IntoView {
                     {periods.then(|| view! { <li><a href="/bulletins">"Bulletins"</a></li> })}
                     {grade_books.then(|| view! { <li><a href="/carnet-de-notes">"Carnet de notes"</a></li> })}
                     {quizzes.then(|| view! { <li><a href="/quiz">"Quiz"</a></li> })}
+                    {live_quizzes.then(|| view! { <li><a href="/quiz/direct">"Quiz en direct"</a></li> })}
+                    {join_quiz.then(|| view! { <li><a href="/rejoindre">"Rejoindre un quiz"</a></li> })}
                     {admin.then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
                     {audit.then(|| view! { <li><a href="/journal">"Journal"</a></li> })}
                 </ul>

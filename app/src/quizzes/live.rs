@@ -1,12 +1,13 @@
 //! Live quiz sessions: the server functions a teacher calls around a session (start it from a
 //! quiz and get its join code, end it, read its report) and the types they return. What
 //! happens during the session goes through the WebSocket hub (`hub.rs`, served at
-//! `/ws/quiz/{code}` by the server crate); its rules are `domain::quiz::live`.
-//!
-//! No page yet: nothing of this appears in the UI.
+//! `/ws/quiz/{code}` by the server crate); its rules are `domain::quiz::live`. The pages
+//! around them (`/quiz/direct`, `/rejoindre`) are `live_pages.rs`; the url-encoded functions
+//! here (`launch_live_session`, `join_live_code`) are what their forms post without
+//! JavaScript.
 
 use crate::error::AppError;
-use domain::quiz::live::Tally;
+use domain::quiz::live::{Phase, Tally};
 use domain::{LiveSessionId, QuizId, UserId};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,8 @@ pub struct LiveQuestionReport {
     pub tally: Tally,
     /// Share of the answers that earned every point, within `0..=1`.
     pub success_rate: f64,
+    /// The answers that earn every point, as the students are shown them at the reveal.
+    pub right_answers: Vec<String>,
 }
 
 /// One seat's result.
@@ -86,6 +89,74 @@ pub async fn get_live_report(session: LiveSessionId) -> Result<LiveReport, AppEr
     crate::server::respond(ssr::report(session).await)
 }
 
+/// What the teacher's projector screen starts from: the session's report so far (its
+/// questions, seats and answers), how it runs, and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveHost {
+    pub report: LiveReport,
+    pub options: LiveOptions,
+    pub phase: Phase,
+    /// Where students join, as read off the projector (`ent.college.fr/rejoindre`).
+    pub join_address: String,
+    /// The server's clock when this was read, in milliseconds: the page places a running
+    /// timer's deadline on the browser's clock with it.
+    pub server_now: i64,
+}
+
+/// A session as a student about to join it sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveJoin {
+    pub code: String,
+    pub title: String,
+    /// Students join with a pseudonym.
+    pub anonymous: bool,
+    pub leaderboard: bool,
+}
+
+/// The "Lancer en direct" form: starts a session of `quiz` and goes to its projector screen.
+/// The options are checkboxes (present when ticked), so that the form posts without JavaScript.
+#[server(prefix = "/api", endpoint = "quiz/direct/lancer")]
+pub async fn launch_live_session(
+    quiz: QuizId,
+    anonyme: Option<String>,
+    bonus: Option<String>,
+    classement: Option<String>,
+) -> Result<LiveStarted, AppError> {
+    let options =
+        LiveOptions { anonymous: anonyme.is_some(), speed_bonus: bonus.is_some(), leaderboard: classement.is_some() };
+    let started = ssr::start(quiz, options).await;
+    if let Ok(s) = &started {
+        leptos_axum::redirect(&format!("/quiz/direct/{}", s.code));
+    }
+    crate::server::respond(started)
+}
+
+/// The projector screen's data, for the teacher who started the session with this code
+/// (their latest one, ended or not).
+#[server(prefix = "/api", endpoint = "quiz/direct/animer")]
+pub async fn load_live_host(code: String) -> Result<LiveHost, AppError> {
+    crate::server::respond(ssr::host(code).await)
+}
+
+/// A session a student may join, by its code. A wrong code counts against the address as
+/// at the WebSocket's upgrade, so guessing through this function is throttled alike.
+#[server(prefix = "/api", endpoint = "quiz/direct/trouver")]
+pub async fn find_live_session(code: String) -> Result<LiveJoin, AppError> {
+    crate::server::respond(ssr::find(&code).await.map(|(join, _)| join))
+}
+
+/// The "Rejoindre" form: checks the code and goes to the session's page (the teacher who
+/// runs it goes to the projector screen instead).
+#[server(prefix = "/api", endpoint = "quiz/direct/rejoindre")]
+pub async fn join_live_code(code: String) -> Result<LiveJoin, AppError> {
+    let found = ssr::find(&code).await;
+    if let Ok((join, host)) = &found {
+        let page = if *host { "/quiz/direct" } else { "/rejoindre" };
+        leptos_axum::redirect(&format!("{page}/{}", join.code));
+    }
+    crate::server::respond(found.map(|(join, _)| join))
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::*;
@@ -93,7 +164,11 @@ pub mod ssr {
     use crate::server::db::{new_id, now_ms};
     use crate::server::{AppState, CurrentUser, require_user, state};
     use domain::quiz::QuestionKind;
-    use domain::quiz::live::{JoinCode, LiveSession, Phase, can_host_live, is_live_host};
+    use domain::quiz::live::{JoinCode, LiveSession, can_host_live, can_join_live, is_live_host};
+    use domain::throttle::JOIN_CODE_POLICY;
+
+    /// What a code that leads nowhere gets (the WebSocket's upgrade says the same).
+    pub const NO_SESSION: &str = "Aucune session en cours avec ce code. Vérifiez le code affiché par votre enseignant.";
 
     /// Attempts at drawing a code not in use before giving up (with 2^30 codes and a few
     /// hundred live sessions, a second draw is already rare).
@@ -170,6 +245,72 @@ pub mod ssr {
         report_of(&st, session).await
     }
 
+    pub async fn host(code: String) -> Result<LiveHost, AppError> {
+        let st = state()?;
+        let user = require_user()?;
+        let code = JoinCode::parse(&code)?;
+        let row = match live_db::hosted_by_code(&st.db, user.me.id, &code).await? {
+            Some(row) if is_live_host(&user.viewer, &row.access()) => row,
+            _ => return Err(AppError::NotFound),
+        };
+        let report = report_of(&st, row.id).await?;
+        Ok(LiveHost {
+            report,
+            options: row.options,
+            phase: row.session.phase,
+            join_address: join_address(&st),
+            server_now: now_ms(),
+        })
+    }
+
+    /// `host/rejoindre` as students type it: the public origin without its scheme, or the
+    /// Host the teacher's browser used.
+    fn join_address(st: &AppState) -> String {
+        let host = st.auth.public_origin.clone().or_else(|| {
+            use_context::<http::request::Parts>()
+                .and_then(|p| p.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).map(String::from))
+        });
+        let host = host.unwrap_or_default();
+        let host = host.trim_start_matches("https://").trim_start_matches("http://");
+        format!("{host}/rejoindre")
+    }
+
+    /// The session a code leads to for this person, and whether they run it. Checked as the
+    /// WebSocket's upgrade checks: the address's throttle first, then the code (a wrong one
+    /// counts as a failure; a malformed one is only explained), then who may join.
+    pub async fn find(raw: &str) -> Result<(LiveJoin, bool), AppError> {
+        let st = state()?;
+        let user = require_user()?;
+        let key = format!("quiz-code-ip:{}", crate::server::session::client_ip());
+        let wait = crate::auth::db::throttle_wait(&st.db, &key, &JOIN_CODE_POLICY).await?;
+        if wait > 0 {
+            return Err(AppError::Throttled(wait));
+        }
+        let code = JoinCode::parse(raw)?;
+        let found =
+            live_db::live_by_code(&st.db, &code).await?.filter(|s| !user.viewer.roles_in(s.establishment).is_empty());
+        let Some(row) = found else {
+            crate::auth::db::throttle_fail(&st.db, &key, &JOIN_CODE_POLICY).await?;
+            return Err(AppError::Invalid { field: "code".into(), reason: NO_SESSION.into() });
+        };
+        let host = is_live_host(&user.viewer, &row.access());
+        if !host && !can_join_live(&user.viewer, &row.access()) {
+            return Err(AppError::Invalid {
+                field: "code".into(),
+                reason: "Cette session est réservée aux élèves de l'établissement : connectez-vous avec votre \
+                         compte élève."
+                    .into(),
+            });
+        }
+        let join = LiveJoin {
+            code: row.code.to_string(),
+            title: row.title,
+            anonymous: row.options.anonymous,
+            leaderboard: row.options.leaderboard,
+        };
+        Ok((join, host))
+    }
+
     async fn report_of(st: &AppState, session: LiveSessionId) -> Result<LiveReport, AppError> {
         let row = live_db::session(&st.db, session).await?.ok_or(AppError::NotFound)?;
         let seats = live_db::seats(&st.db, session).await?;
@@ -206,6 +347,7 @@ pub mod ssr {
                     _ => Vec::new(),
                 },
                 success_rate: tally.success_rate(),
+                right_answers: domain::quiz::assignment::right_answers(q),
                 tally,
             })
             .collect();

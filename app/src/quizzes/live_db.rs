@@ -121,6 +121,22 @@ pub async fn live_by_code(db: &Db, code: &JoinCode) -> Result<Option<LiveRow>, A
         .transpose()
 }
 
+/// The latest session this teacher started with this code, ended or not (a code is free
+/// again once its session ended, so the teacher's own latest one is the one they mean).
+pub async fn hosted_by_code(db: &Db, teacher: UserId, code: &JoinCode) -> Result<Option<LiveRow>, AppError> {
+    sqlx::query(&format!(
+        "SELECT {SESSION_COLUMNS} FROM quiz_live_sessions WHERE code = $1 AND teacher_id = $2
+         ORDER BY started_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(code.as_str())
+    .bind(teacher.0)
+    .fetch_optional(db)
+    .await?
+    .as_ref()
+    .map(session_of)
+    .transpose()
+}
+
 /// Stores where the session stands (`ended_at` set when it ended). An ended session is never
 /// written again, so a hub that lags behind cannot reopen it.
 pub async fn save_phase(db: &Db, id: LiveSessionId, s: &LiveSession, now: i64) -> Result<(), AppError> {

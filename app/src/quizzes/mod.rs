@@ -22,6 +22,7 @@ pub mod live_db;
 pub mod taking;
 
 pub use taking::{AttemptPage, MyQuizzesPage};
+pub mod live_pages;
 
 use domain::quiz::assignment::{FeedbackPolicy, QuizResult};
 use domain::quiz::gift::GiftProblem;

@@ -1,7 +1,8 @@
 //! The demo school (`PREAU_DEMO=1` on an empty database): one collège with 3 classes,
 //! 8 teachers, 75 students, about 100 guardians, subjects, groups and assignments, and the
-//! six demo accounts `demo.eleve`, `demo.parent`, `demo.prof`, `demo.viesco`,
-//! `demo.direction`, `demo.admin`. Other accounts wait for activation, as after an import.
+//! demo accounts `demo.eleve` (with two classmates, `demo.eleve2` and `demo.eleve3`),
+//! `demo.parent`, `demo.prof`, `demo.viesco`, `demo.direction`, `demo.admin`. Other accounts
+//! wait for activation, as after an import.
 
 use super::db::{Db, new_id, now_ms};
 use anyhow::Context;
@@ -268,9 +269,13 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
         let (username, first, last) = match i {
             50 => ("demo.eleve".to_string(), "Léo", "Garnier"),
             0 => ("lina.garnier".to_string(), "Lina", "Garnier"),
+            // Two classmates of Léo who can log in too, so that a live quiz can be shown
+            // (and tested end to end) with several students at once.
+            51 => ("demo.eleve2".to_string(), first, last),
+            52 => ("demo.eleve3".to_string(), first, last),
             _ => (domain_username(first, last, i), first, last),
         };
-        let hash = (username == "demo.eleve").then_some(password_hash);
+        let hash = matches!(username.as_str(), "demo.eleve" | "demo.eleve2" | "demo.eleve3").then_some(password_hash);
         let id = s.user(&username, first, last, hash, &[Role::Student]).await?;
         s.exec("INSERT INTO class_students (class_id, student_id) VALUES ($1, $2)", &[class_ids[class], id]).await?;
         if username == "demo.eleve" || username == "lina.garnier" {

@@ -398,3 +398,227 @@ async fn only_students_of_the_establishment_join_a_named_session() {
     let (status, _) = refusal(tokio_tungstenite::connect_async(req).await.map(|(s, _)| s));
     assert_eq!(status, 403);
 }
+
+// The pages' server functions: the url-encoded launch form, the projector screen's data, and
+// the code a student types (checked and throttled as the WebSocket's upgrade is).
+
+/// A quiz of `demo.prof` with the two questions above, not started.
+async fn quiz_of_demo_prof(app: &TestApp) -> (Session, i64) {
+    let teacher = app.login_as("demo.prof").await;
+    let (_, quiz) = teacher.call_json::<i64>("/api/quiz/creer", &json!({"title": "Direct", "description": ""})).await;
+    let quiz = quiz.expect("quiz created");
+    for q in [capital(), rhine()] {
+        let (_, saved) = teacher
+            .call_json::<i64>("/api/quiz/question/enregistrer", &json!({"quiz": quiz, "id": null, "question": q}))
+            .await;
+        saved.expect("question saved");
+    }
+    (teacher, quiz)
+}
+
+/// A plain form post, as a browser without JavaScript sends it: (status, Location).
+async fn plain_post(s: &Session, app: &TestApp, path: &str, form: &[(&str, &str)], from: &str) -> (u16, String) {
+    let res = s
+        .http
+        .post(app.url(path))
+        .header("accept", "text/html")
+        .header("referer", app.url(from))
+        .form(form)
+        .send()
+        .await
+        .expect("sent");
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    (res.status().as_u16(), location)
+}
+
+#[tokio::test]
+async fn the_launch_form_starts_a_session_and_lands_on_its_projector_screen() {
+    let app = spawn_app().await;
+    let (teacher, quiz) = quiz_of_demo_prof(&app).await;
+    let id = quiz.to_string();
+
+    // Without JavaScript: ticked boxes are the options, and the browser goes to the screen.
+    let (status, location) = plain_post(
+        &teacher,
+        &app,
+        "/api/quiz/direct/lancer",
+        &[("quiz", &id), ("anonyme", "on"), ("bonus", "on")],
+        "/quiz/direct",
+    )
+    .await;
+    assert_eq!(status, 302, "{location}");
+    let code = location.strip_prefix("/quiz/direct/").expect("the projector screen").to_string();
+    assert!(domain::quiz::live::JoinCode::parse(&code).is_ok(), "{code}");
+    let stored: (i64, i64, i64) = sqlx::query_as(
+        "SELECT anonymous, speed_bonus, leaderboard FROM quiz_live_sessions WHERE code = $1 AND ended_at IS NULL",
+    )
+    .bind(&code)
+    .fetch_one(&app.db)
+    .await
+    .expect("session stored");
+    assert_eq!(stored, (1, 1, 0));
+
+    // The screen's data: the questions with their right answers, where to join, the lobby.
+    let (status, host) =
+        teacher.call::<app::quizzes::live::LiveHost>("/api/quiz/direct/animer", &[("code", &code)]).await;
+    let host = host.unwrap_or_else(|e| panic!("host: {status} {e:?}"));
+    assert_eq!(host.report.code, code);
+    assert_eq!(host.phase, domain::quiz::live::Phase::Lobby);
+    assert!(host.options.anonymous && host.options.speed_bonus && !host.options.leaderboard);
+    assert_eq!(host.report.questions.len(), 2);
+    assert_eq!(host.report.questions[0].right_answers, vec!["Paris".to_string()]);
+    assert_eq!(host.report.questions[1].right_answers, vec!["Vrai".to_string()]);
+    assert_eq!(host.join_address, format!("{}/rejoindre", app.base.trim_start_matches("http://")));
+
+    // The page itself, rendered on the server: the code, the address, and why JS is needed.
+    let html = teacher.get(&format!("/quiz/direct/{}", code.to_lowercase())).await.text().await.expect("page");
+    assert!(html.contains(&code) && html.contains("/rejoindre"), "{html}");
+    assert!(html.contains("Animer la session demande JavaScript"), "{html}");
+
+    // With JavaScript: the same function answers the session, no box ticked, no option on.
+    let (status, started) = teacher.call::<LiveStarted>("/api/quiz/direct/lancer", &[("quiz", &id)]).await;
+    let started = started.unwrap_or_else(|e| panic!("start: {status} {e:?}"));
+    let (_, host) =
+        teacher.call::<app::quizzes::live::LiveHost>("/api/quiz/direct/animer", &[("code", &started.code)]).await;
+    let options = host.expect("host").options;
+    assert!(!options.anonymous && !options.speed_bonus && !options.leaderboard);
+
+    // Once ended, the screen is the report, on the server too.
+    end(&teacher, &started).await;
+    let html = teacher.get(&format!("/quiz/direct/{}", started.code)).await.text().await.expect("page");
+    assert!(html.contains("Bilan par question") && html.contains("Quelle est la capitale de la France ?"), "{html}");
+    assert!(!html.contains("Animer la session demande JavaScript"));
+}
+
+#[tokio::test]
+async fn the_launch_form_refuses_students_other_teachers_quizzes_and_bad_input() {
+    let app = spawn_app().await;
+    let (teacher, quiz) = quiz_of_demo_prof(&app).await;
+    let id = quiz.to_string();
+
+    let (status, refused) = teacher.call::<LiveStarted>("/api/quiz/direct/lancer", &[("quiz", "pas-un-nombre")]).await;
+    assert!(status.is_client_error() && refused.is_err(), "{status}");
+    let (_, empty) = teacher.call_json::<i64>("/api/quiz/creer", &json!({"title": "Vide", "description": ""})).await;
+    let empty = empty.expect("quiz").to_string();
+    let (status, refused) = teacher.call::<LiveStarted>("/api/quiz/direct/lancer", &[("quiz", &empty)]).await;
+    assert_eq!(status, 422);
+    assert!(refused.expect_err("no question").message().contains("pas encore de question"));
+    // Without JavaScript the refusal goes back to the page it came from, which shows it.
+    let (status, location) =
+        plain_post(&teacher, &app, "/api/quiz/direct/lancer", &[("quiz", &empty)], "/quiz/direct").await;
+    assert!((300..400).contains(&status), "{status}");
+    assert!(location.contains("/quiz/direct") && location.contains("err"), "{location}");
+
+    let student = app.login_as("demo.eleve").await;
+    let (status, refused) = student.call::<LiveStarted>("/api/quiz/direct/lancer", &[("quiz", &id)]).await;
+    assert_eq!((status.as_u16(), refused), (403, Err(app::error::AppError::Forbidden)));
+
+    let colleague: String = sqlx::query_scalar(
+        "SELECT MIN(u.username) FROM users u JOIN memberships m ON m.user_id = u.id \
+         WHERE m.role = 'enseignant' AND u.username <> 'demo.prof'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("a colleague");
+    app.give_password(&colleague).await;
+    let colleague = app.login_as(&colleague).await;
+    let (status, refused) = colleague.call::<LiveStarted>("/api/quiz/direct/lancer", &[("quiz", &id)]).await;
+    assert!(matches!(status.as_u16(), 403 | 404) && refused.is_err(), "{status} {refused:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM quiz_live_sessions").await, 0, "nothing was started");
+
+    // Nor may anyone but its teacher open a session's screen.
+    let (_, live) = teacher.call::<LiveStarted>("/api/quiz/direct/lancer", &[("quiz", &id)]).await;
+    let code = live.expect("started").code;
+    for other in [&colleague, &student] {
+        let (status, _) =
+            other.call::<app::quizzes::live::LiveHost>("/api/quiz/direct/animer", &[("code", &code)]).await;
+        assert_eq!(status, 404);
+    }
+}
+
+#[tokio::test]
+async fn a_typed_code_leads_to_its_session_and_a_wrong_one_is_explained_then_throttled() {
+    use app::quizzes::live::LiveJoin;
+    let app = spawn_app().await;
+    let (teacher, live) = started(&app, json!({"anonymous": true, "speed_bonus": false, "leaderboard": true})).await;
+    let student = app.login_as("demo.eleve").await;
+
+    // The form: a student goes to the phone screen, the teacher to the projector screen.
+    let typed = format!(" {} ", live.code.to_lowercase());
+    let (status, location) =
+        plain_post(&student, &app, "/api/quiz/direct/rejoindre", &[("code", &typed)], "/rejoindre").await;
+    assert_eq!((status, location.as_str()), (302, format!("/rejoindre/{}", live.code).as_str()));
+    let (_, location) =
+        plain_post(&teacher, &app, "/api/quiz/direct/rejoindre", &[("code", &live.code)], "/rejoindre").await;
+    assert_eq!(location, format!("/quiz/direct/{}", live.code));
+    let (status, found) = student.call::<LiveJoin>("/api/quiz/direct/trouver", &[("code", &live.code)]).await;
+    assert_eq!(status, 200);
+    let found = found.expect("found");
+    assert!(found.anonymous && found.leaderboard && found.title == "Direct");
+
+    // The phone screen renders on the server: the title, and why JavaScript is needed.
+    let html = student.get(&format!("/rejoindre/{}", live.code)).await.text().await.expect("page");
+    assert!(html.contains("Direct") && html.contains("Pour répondre au quiz, activez JavaScript"), "{html}");
+
+    // A malformed code is explained (and costs nothing); a wrong one says so in French.
+    let (status, malformed) = student.call::<LiveJoin>("/api/quiz/direct/trouver", &[("code", "12")]).await;
+    assert_eq!(status, 422);
+    assert!(malformed.expect_err("malformed").message().contains("6 caractères"));
+    let html = student.get("/rejoindre/ZZZZZZ").await.text().await.expect("page");
+    assert!(html.contains("Aucune session en cours avec ce code"), "{html}");
+
+    // Another establishment's student hears the same as for a wrong code.
+    let (_admin, _class, outsider) = second_establishment(&app).await;
+    let res = app
+        .session()
+        .http
+        .post(app.url("/api/quiz/direct/trouver"))
+        .header("cookie", cookie_of(&app, outsider).await)
+        .form(&[("code", live.code.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status().as_u16(), 422);
+    assert!(res.text().await.expect("body").contains("Aucune session en cours avec ce code"));
+
+    // Past the free failures (shared with the WebSocket's upgrade), even the right code waits.
+    let free = domain::throttle::JOIN_CODE_POLICY.free_failures;
+    for _ in 2..=free {
+        let (status, _) = student.call::<LiveJoin>("/api/quiz/direct/trouver", &[("code", "ZZZZZZ")]).await;
+        assert_eq!(status, 422);
+    }
+    let (status, throttled) = student.call::<LiveJoin>("/api/quiz/direct/trouver", &[("code", &live.code)]).await;
+    assert_eq!(status, 429);
+    let message = throttled.expect_err("throttled").message();
+    assert!(message.contains("Patientez") && message.contains("seconde"), "{message}");
+    let (status, body) = refusal(connect(&app, &student.cookie_header().expect("cookie"), &live.code).await);
+    assert_eq!(status, 429, "{body}");
+    let (status, _) =
+        plain_post(&student, &app, "/api/quiz/direct/rejoindre", &[("code", &live.code)], "/rejoindre").await;
+    assert!((300..400).contains(&status), "the form goes back to /rejoindre with the message");
+}
+
+#[tokio::test]
+async fn a_named_session_is_for_students_and_an_ended_one_leads_nowhere() {
+    use app::quizzes::live::LiveJoin;
+    let app = spawn_app().await;
+    let (teacher, live) = started(&app, named()).await;
+    let colleague: String = sqlx::query_scalar(
+        "SELECT MIN(u.username) FROM users u JOIN memberships m ON m.user_id = u.id \
+         WHERE m.role = 'enseignant' AND u.username <> 'demo.prof'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("a colleague");
+    app.give_password(&colleague).await;
+    let colleague = app.login_as(&colleague).await;
+    let (status, refused) = colleague.call::<LiveJoin>("/api/quiz/direct/trouver", &[("code", &live.code)]).await;
+    assert_eq!(status, 422);
+    assert!(refused.expect_err("not a student").message().contains("réservée aux élèves"));
+
+    end(&teacher, &live).await;
+    let student = app.login_as("demo.eleve").await;
+    let (status, gone) = student.call::<LiveJoin>("/api/quiz/direct/trouver", &[("code", &live.code)]).await;
+    assert_eq!(status, 422);
+    assert!(gone.expect_err("ended").message().contains("Aucune session en cours"));
+}
