@@ -117,14 +117,22 @@ pub struct LiveJoin {
 /// The options are checkboxes (present when ticked), so that the form posts without JavaScript.
 #[server(prefix = "/api", endpoint = "quiz/direct/lancer")]
 pub async fn launch_live_session(
-    quiz: QuizId,
+    quiz: String,
     anonyme: Option<String>,
     bonus: Option<String>,
     classement: Option<String>,
 ) -> Result<LiveStarted, AppError> {
     let options =
         LiveOptions { anonymous: anonyme.is_some(), speed_bonus: bonus.is_some(), leaderboard: classement.is_some() };
-    let started = ssr::start(quiz, options).await;
+    // Read here rather than by the framework, whose refusal of a malformed field is a 500
+    // with no French sentence.
+    let started = match quiz.trim().parse::<i64>() {
+        Ok(id) => ssr::start(QuizId(id), options).await,
+        Err(_) => Err(AppError::Invalid {
+            field: "quiz".into(),
+            reason: "Ce quiz est introuvable : rechargez la liste des quiz et réessayez.".into(),
+        }),
+    };
     if let Ok(s) = &started {
         leptos_axum::redirect(&format!("/quiz/direct/{}", s.code));
     }
