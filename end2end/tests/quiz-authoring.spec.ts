@@ -10,7 +10,7 @@ test('un enseignant crée un quiz, écrit et importe des questions, puis le donn
   const title = `Quiz ${testInfo.project.name} ${Date.now()}`;
   await login(page, testInfo, 'demo.prof');
   await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
-  await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Quiz' }).click();
+  await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Quiz', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Mes quiz' })).toBeVisible();
 
   await page.getByLabel('Titre').fill(title);
@@ -82,7 +82,8 @@ test('un enseignant crée un quiz, écrit et importe des questions, puis le donn
 test("un élève n'a pas accès aux quiz des enseignants", async ({ page }, testInfo) => {
   await login(page, testInfo, 'demo.eleve');
   await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
-  await expect(page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Quiz' })).toHaveCount(0);
+  // A student's "Quiz" link goes to their own quizzes, never to the teachers' pages.
+  await expect(page.getByRole('navigation', { name: 'Navigation principale' }).locator('a[href="/quiz"]')).toHaveCount(0);
   await open(page, '/quiz', testInfo);
   await expect(page.getByRole('alert')).toContainText("Vous n'avez pas accès à cette page.");
   await expect(page.getByRole('button', { name: 'Créer le quiz' })).toHaveCount(0);

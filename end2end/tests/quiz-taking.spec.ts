@@ -10,7 +10,7 @@ test('un élève fait un quiz, le reprend après un rechargement et le rend', as
   const errors = watchErrors(page);
   await login(page, testInfo, 'demo.eleve');
   await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
-  await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Quiz' }).click();
+  await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Quiz', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Mes quiz' })).toBeVisible();
   const card = page.getByRole('article', { name: QUIZ });
   await expect(card).toContainText('7 questions');
