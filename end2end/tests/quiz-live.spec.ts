@@ -11,7 +11,7 @@ const choice = (text: string, weight: number) => ({ text, weight, feedback: null
 /** A quiz of the logged-in teacher with two questions, made through the server functions. */
 async function makeQuiz(page: Page, title: string) {
   const origin = new URL(page.url()).origin;
-  // Ids are 64-bit integers, beyond a JavaScript number's precision: they are kept as the
+  // Ids are 63-bit integers, beyond a JavaScript number's precision: they are kept as the
   // text the server wrote and put back into the JSON as written.
   const post = async (path: string, body: string) => {
     const res = await page.request.post(path, {
@@ -139,6 +139,8 @@ test('un quiz en direct avec trois élèves, du code au bilan', async ({ browser
   teacher.page.once('dialog', (d) => d.accept());
   await teacher.page.getByRole('button', { name: 'Terminer la session' }).click();
   await expect(teacher.page.getByRole('heading', { name: 'Bilan par question' })).toBeVisible();
+  // The join panel gives way to the report: the code leads nowhere any more.
+  await expect(teacher.page.getByRole('heading', { name: 'Pour rejoindre' })).toHaveCount(0);
   const table = teacher.page.getByRole('table');
   await expect(table.getByRole('row')).toHaveCount(4);
   await expect(table.getByRole('row').nth(1)).toContainText('Léo Garnier');

@@ -308,7 +308,7 @@ async fn main() -> anyhow::Result<()> {
                     Ok(ServerMessage::Tally { question: 0, tally }) => {
                         let _ = tally_tx.send(Some((tally, Instant::now())));
                     }
-                    Ok(ServerMessage::Ended) => {
+                    Ok(ServerMessage::Ended { .. }) => {
                         ended = true;
                         break;
                     }

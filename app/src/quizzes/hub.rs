@@ -17,7 +17,8 @@ use crate::server::Db;
 use crate::server::db::{new_id, now_ms, random_token, sha256_hex};
 use domain::quiz::assignment::{check_response, right_answers};
 use domain::quiz::live::{
-    ClientMessage, LEADERBOARD_LINES, Phase, Pseudonym, SEATS_MAX, ServerMessage, Tally, leaderboard, live_points,
+    ClientMessage, LEADERBOARD_LINES, LeaderLine, Phase, Pseudonym, SEATS_MAX, ServerMessage, Tally, leaderboard,
+    live_points,
 };
 use domain::quiz::{Outcome, Shuffle, score};
 use domain::{LiveSessionId, SeatId, UserId};
@@ -320,8 +321,7 @@ impl Hub {
             }
             HubInput::End => {
                 self.row.session.phase = Phase::Ended;
-                self.broadcast(true, &ServerMessage::Ended);
-                self.broadcast(false, &ServerMessage::Ended);
+                self.ended();
                 Flow::Stop
             }
             HubInput::Message { id, msg } => {
@@ -534,8 +534,7 @@ impl Hub {
             Phase::Closed { index, .. } => self.closed(index),
             Phase::Revealed { index } => self.revealed(index),
             Phase::Ended => {
-                self.broadcast(true, &ServerMessage::Ended);
-                self.broadcast(false, &ServerMessage::Ended);
+                self.ended();
                 return Flow::Stop;
             }
             Phase::Lobby => {}
@@ -557,24 +556,19 @@ impl Hub {
         self.broadcast(false, &ServerMessage::Closed { question: index });
     }
 
-    fn revealed(&mut self, index: usize) {
-        self.flush_tally();
-        let right = self.row.questions.get(index).map(right_answers).unwrap_or_default();
-        let board = if self.row.options.leaderboard {
-            let scores: Vec<(String, i64)> = self.seats.iter().map(|s| (s.name.clone(), s.points)).collect();
-            leaderboard(&scores, LEADERBOARD_LINES)
-        } else {
-            Vec::new()
-        };
-        let tally = self.tally.clone();
-        let reveal = |points| ServerMessage::Revealed {
-            question: index,
-            right_answers: right.clone(),
-            tally: tally.clone(),
-            points,
-            leaderboard: board.clone(),
-        };
-        self.broadcast(true, &reveal(None));
+    /// The leaderboard when the teacher shows one, otherwise nothing.
+    fn board(&self) -> Vec<LeaderLine> {
+        if !self.row.options.leaderboard {
+            return Vec::new();
+        }
+        let scores: Vec<(String, i64)> = self.seats.iter().map(|s| (s.name.clone(), s.points)).collect();
+        leaderboard(&scores, LEADERBOARD_LINES)
+    }
+
+    /// Sends `message(None)` to the teachers and `message(points)` to each student, with the
+    /// points of their seat.
+    fn send_with_points(&mut self, message: impl Fn(Option<i64>) -> ServerMessage) {
+        self.broadcast(true, &message(None));
         let students: Vec<(u64, Option<i64>)> = self
             .clients
             .iter()
@@ -582,9 +576,29 @@ impl Hub {
             .map(|(id, c)| (*id, c.seat.and_then(|k| self.seats.get(k)).map(|s| s.points)))
             .collect();
         for (id, points) in students {
-            let msg = reveal(points);
-            self.send(id, &msg);
+            self.send(id, &message(points));
         }
+    }
+
+    fn revealed(&mut self, index: usize) {
+        self.flush_tally();
+        let right = self.row.questions.get(index).map(right_answers).unwrap_or_default();
+        let board = self.board();
+        let tally = self.tally.clone();
+        self.send_with_points(|points| ServerMessage::Revealed {
+            question: index,
+            right_answers: right.clone(),
+            tally: tally.clone(),
+            points,
+            leaderboard: board.clone(),
+        });
+    }
+
+    /// The end of the session, with each student's final points.
+    fn ended(&mut self) {
+        self.flush_tally();
+        let board = self.board();
+        self.send_with_points(|points| ServerMessage::Ended { points, leaderboard: board.clone() });
     }
 
     /// Every tick: the teacher's histogram if answers arrived, and the timer.

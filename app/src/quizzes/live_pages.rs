@@ -284,6 +284,8 @@ fn HostView(h: LiveHost) -> impl IntoView {
     let join = h.join_address.clone();
     let code = h.report.code.clone();
     let report = h.report.clone();
+    // Set by the console when the session ends, so that the join panel gives way to the report.
+    let over = RwSignal::new(false);
     view! {
         <header class="page-head">
             <p class="muted"><a href="/quiz/direct">"Quiz en direct"</a></p>
@@ -297,13 +299,15 @@ fn HostView(h: LiveHost) -> impl IntoView {
             .into_any()
         } else {
             view! {
-                <section class="panel join-panel" aria-labelledby="rejoindre-titre">
-                    <h2 id="rejoindre-titre">"Pour rejoindre"</h2>
-                    <p class="join-where">"Allez sur " <strong class="join-address">{join}</strong> " et saisissez le code :"</p>
-                    <p class="join-code" aria-label=format!("Code de la session : {}", spelled(&code))>{code.clone()}</p>
-                </section>
-                <p class="alert nojs-only" role="alert">"Animer la session demande JavaScript : activez-le dans votre navigateur puis rechargez la page. Le code ci-dessus reste valable."</p>
-                {move || on.get().then(|| view! { <HostConsole h=h.clone()/> })}
+                {move || (!over.get()).then(|| view! {
+                    <section class="panel join-panel" aria-labelledby="rejoindre-titre">
+                        <h2 id="rejoindre-titre">"Pour rejoindre"</h2>
+                        <p class="join-where">"Allez sur " <strong class="join-address">{join.clone()}</strong> " et saisissez le code :"</p>
+                        <p class="join-code" aria-label=format!("Code de la session : {}", spelled(&code))>{code.clone()}</p>
+                    </section>
+                    <p class="alert nojs-only" role="alert">"Animer la session demande JavaScript : activez-le dans votre navigateur puis rechargez la page. Le code ci-dessus reste valable."</p>
+                })}
+                {move || on.get().then(|| view! { <HostConsole h=h.clone() over/> })}
             }
             .into_any()
         }}
@@ -316,9 +320,9 @@ fn spelled(code: &str) -> String {
     code.chars().map(String::from).collect::<Vec<_>>().join(" ")
 }
 
-/// The live part of the projector screen, once hydrated.
+/// The live part of the projector screen, once hydrated. It sets `over` when the session ends.
 #[component]
-fn HostConsole(h: LiveHost) -> impl IntoView {
+fn HostConsole(h: LiveHost, over: RwSignal<bool>) -> impl IntoView {
     let code = h.report.code.clone();
     let session = h.report.session;
     let questions = StoredValue::new(h.report.questions.clone());
@@ -330,6 +334,11 @@ fn HostConsole(h: LiveHost) -> impl IntoView {
         _ => None,
     };
     let phase = RwSignal::new(h.phase);
+    Effect::new(move |_| {
+        if phase.get() == Phase::Ended {
+            over.set(true);
+        }
+    });
     let seats = RwSignal::new(u32::try_from(h.report.seats.len()).unwrap_or(u32::MAX));
     let names = RwSignal::new(h.report.seats.iter().map(|s| s.name.clone()).collect::<Vec<_>>());
     let start_tally = h.phase.index().and_then(|i| h.report.questions.get(i)).map(|q| q.tally.clone());
@@ -405,7 +414,7 @@ fn HostConsole(h: LiveHost) -> impl IntoView {
             seats.set(n);
             refresh_names();
         }
-        ServerMessage::Ended => {
+        ServerMessage::Ended { .. } => {
             phase.set(Phase::Ended);
             if report.get_untracked().is_none() {
                 fetch_report();
@@ -826,6 +835,7 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
     let sending = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
     let ended = RwSignal::new(false);
+    let final_board = RwSignal::new(Vec::<LeaderLine>::new());
     let attempt = RwSignal::new(0u32);
     let failures = StoredValue::new(0u32);
     let ws = StoredValue::new_local(None::<web_sys::WebSocket>);
@@ -946,7 +956,12 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
                 }
             });
         }
-        ServerMessage::Ended => {
+        ServerMessage::Ended { points: total, leaderboard } => {
+            if let Some(t) = total {
+                points.set(t);
+                unrevealed.set(false);
+            }
+            final_board.set(leaderboard);
             ended.set(true);
             asked.set(None);
         }
@@ -1049,12 +1064,14 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
 
     let screen = move || {
         if ended.get() {
-            // The hub tells points at each reveal only: an answer to a question the teacher
-            // did not reveal is not in them, and the page says so rather than show less.
+            // The end message carries the final points. A page that only learnt of the end
+            // after losing its connection knows the points of the last reveal, and says so.
             let total = points_label(points.get());
             let missing = unrevealed.get().then(|| {
-                view! { <p class="muted small">"Sans la dernière question : votre enseignant ne l'a pas corrigée en direct."</p> }
+                view! { <p class="muted small">"Sans la dernière question : la session s'est terminée pendant que vous étiez déconnecté."</p> }
             });
+            let lines = final_board.get();
+            let board = (!lines.is_empty()).then(|| view! { <Leaderboard lines/> });
             return view! {
                 <section class="panel phone-card" role="status">
                     <h2>"La session est terminée"</h2>
@@ -1062,6 +1079,7 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
                     {missing}
                     <p class="muted">"Merci d'avoir participé !"</p>
                 </section>
+                {board}
             }
             .into_any();
         }

@@ -458,7 +458,12 @@ pub enum ServerMessage {
     Seats {
         count: u32,
     },
-    Ended,
+    /// The session is over: a student's final points (every answer counted, revealed or not)
+    /// and the leaderboard when the teacher shows one.
+    Ended {
+        points: Option<i64>,
+        leaderboard: Vec<LeaderLine>,
+    },
     Pong,
 }
 

@@ -246,9 +246,17 @@ async fn thirty_students_answer_and_the_histogram_and_report_are_exact() {
     assert_eq!(report.seats[0].points, 200, "best first");
     assert_eq!(app.count("SELECT COUNT(*) FROM quiz_live_answers").await, 55);
 
-    // Everybody hears the end, and the code leads nowhere any more.
-    until(&mut host, |m| matches!(m, ServerMessage::Ended).then_some(())).await;
-    until(&mut seats[29], |m| matches!(m, ServerMessage::Ended).then_some(())).await;
+    // Everybody hears the end: the teacher without points, each student with their final points.
+    let ended = |m: &ServerMessage| match m {
+        ServerMessage::Ended { points, .. } => Some(*points),
+        _ => None,
+    };
+    assert_eq!(until(&mut host, ended).await, None, "the teacher has no seat");
+    for (id, socket) in ids.iter().zip(seats.iter_mut()) {
+        let mine = report.seats.iter().find(|s| s.student == Some(UserId(*id))).map(|s| s.points);
+        assert_eq!(until(socket, ended).await, mine, "student {id}'s final points");
+    }
+    // The code leads nowhere any more once the session ended.
     let (status, _) = refusal(connect(&app, &cookie_of(&app, ids[0]).await, &live.code).await);
     assert_eq!(status, 404);
 }
@@ -282,6 +290,14 @@ async fn an_answer_after_the_timer_is_refused() {
     let report = end(&teacher, &live).await;
     assert_eq!(report.questions[0].tally.answers, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM quiz_live_answers").await, 1);
+    // Ended without a reveal: the end still tells each student every point earned.
+    let final_points = |m: &ServerMessage| match m {
+        ServerMessage::Ended { points, .. } => Some(*points),
+        _ => None,
+    };
+    assert_eq!(until(&mut quick, final_points).await, Some(report.seats[0].points));
+    assert!(report.seats[0].points >= 100, "{:?}", report.seats);
+    assert_eq!(until(&mut late, final_points).await, Some(0));
 }
 
 #[tokio::test]
