@@ -4,6 +4,8 @@
 use domain::DomainError;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
+/// The header server_fn puts on its error answers (read by the server's status layer).
+pub use server_fn::error::SERVER_FN_ERROR_HEADER;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -34,9 +36,13 @@ pub enum AppError {
     /// Something broke on the server; details are in its log.
     #[error("internal")]
     Internal,
-    /// The request itself was malformed (transport, decoding).
+    /// The request did not go through (transport).
     #[error("request: {0}")]
     Request(String),
+    /// The server could not read the request's arguments (a field missing or of the wrong
+    /// type), or the browser could not read the answer (a page older than the server).
+    #[error("malformed: {0}")]
+    Malformed(String),
 }
 
 impl AppError {
@@ -61,6 +67,10 @@ impl AppError {
                     .into()
             }
             AppError::Request(_) => "La demande n'a pas abouti. Vérifiez votre connexion et réessayez.".into(),
+            AppError::Malformed(_) => {
+                "La demande est incomplète ou illisible (la page est peut-être ancienne). Rechargez la page, vérifiez les champs et réessayez."
+                    .into()
+            }
         }
     }
 
@@ -76,7 +86,7 @@ impl AppError {
             AppError::Throttled(_) => 429,
             AppError::Busy => 503,
             AppError::Internal => 500,
-            AppError::Request(_) => 400,
+            AppError::Request(_) | AppError::Malformed(_) => 400,
         }
     }
 }
@@ -93,6 +103,10 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::ServerError(_) => AppError::Internal,
+            e
+            @ (ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_)) => {
+                AppError::Malformed(e.to_string())
+            }
             other => AppError::Request(other.to_string()),
         }
     }

@@ -95,6 +95,32 @@ pub async fn origin_check(State(state): State<AppState>, req: Request, next: Nex
     next.run(req).await
 }
 
+/// The largest server-function error body read back (an `AppError` is a few hundred bytes).
+const SERVER_FN_ERROR_MAX_BYTES: usize = 64 * 1024;
+
+/// Gives a server function's error its own status. When the arguments of a request cannot be
+/// read (a field missing or of the wrong type), server_fn answers 500 before any Préau code
+/// runs; the body is the `AppError` (`Malformed`, a 400) with its French message, so the
+/// status is taken from it. Errors Préau returned already carry their status.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key(app::error::SERVER_FN_ERROR_HEADER)
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, SERVER_FN_ERROR_MAX_BYTES).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Une erreur est survenue de notre côté.").into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<app::error::AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(e.status())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 /// A strict policy for responses that set none (the HTML shell sets one with its nonce).
 const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

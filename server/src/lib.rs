@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/quiz/resultats/{id}/export.csv", get(app::quizzes::authoring::results_export))
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .layer(axum::middleware::from_fn(layers::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::session))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::origin_check))
         // Outside the body limit, so its 413 gets the French text and the headers too.

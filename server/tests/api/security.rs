@@ -117,3 +117,23 @@ async fn an_oversized_body_is_refused_in_french() {
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(res.text().await.expect("body").starts_with("Envoi trop volumineux"));
 }
+
+#[tokio::test]
+async fn a_field_that_cannot_be_read_is_a_400_in_french() {
+    let app = spawn_app().await;
+    let s = app.login_as("demo.prof").await;
+    // A typed argument that does not parse, then a missing one: refused before any Préau code
+    // runs, with the status and the French message of `AppError::Malformed`.
+    for form in [&[("evaluation", "douze"), ("eleve", "1"), ("note", "12")][..], &[("note", "12")][..]] {
+        let (status, answer) = s.call::<serde_json::Value>("/api/notes/saisir", form).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form:?}");
+        let e = answer.expect_err("refused");
+        assert!(matches!(e, app::error::AppError::Malformed(_)), "{e:?}");
+        assert!(e.message().starts_with("La demande est incomplète ou illisible"), "{}", e.message());
+    }
+    // An error of Préau's own keeps its status.
+    let (status, _) = s
+        .call::<serde_json::Value>("/api/notes/saisir", &[("evaluation", "999999"), ("eleve", "1"), ("note", "12")])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
