@@ -6,7 +6,7 @@
 //! (`app::quizzes::hub`) through a bounded queue; the connection closes when the browser
 //! session ends, the peer stops answering pings, or the hub drops it.
 
-use crate::ws::{PING_EVERY, authenticate, session_ended};
+use crate::ws::{Heartbeat, authenticate, session_ended, session_over};
 use app::auth::db::{throttle_fail, throttle_wait};
 use app::quizzes::hub::{CLIENT_QUEUE, ClientInfo, HubInput};
 use app::quizzes::live_db;
@@ -104,16 +104,12 @@ async fn run(
         let _ = socket.send(Message::Close(None)).await;
         return;
     };
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    let mut awaiting_pong = false;
+    let mut heartbeat = Heartbeat::new();
     loop {
         tokio::select! {
-            changed = ended.changed() => {
-                if changed.is_err() || *ended.borrow() {
-                    let _ = socket.send(session_ended()).await;
-                    break;
-                }
+            () = session_over(&mut ended) => {
+                let _ = socket.send(session_ended()).await;
+                break;
             }
             frame = frames.recv() => match frame {
                 Some(frame) => {
@@ -138,14 +134,13 @@ async fn run(
                         if socket.send(Message::Text(frame.into())).await.is_err() { break; }
                     }
                 },
-                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
+                Some(Ok(Message::Pong(_))) => heartbeat.pong(),
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => {}
             },
-            _ = ping.tick() => {
-                if awaiting_pong { break; }
-                awaiting_pong = true;
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
+            ping = heartbeat.due() => match ping {
+                Some(ping) => if socket.send(ping).await.is_err() { break; },
+                None => break,
             }
         }
     }

@@ -40,6 +40,53 @@ pub fn session_ended() -> Message {
     Message::Close(Some(CloseFrame { code: CLOSE_SESSION_ENDED, reason: "session terminée".into() }))
 }
 
+/// Resolves once the browser session behind a connection has ended (or its watch is gone).
+/// Cancel-safe, for a `select!` branch.
+pub async fn session_over(ended: &mut tokio::sync::watch::Receiver<bool>) {
+    while !*ended.borrow_and_update() {
+        if ended.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Drops dead peers: a ping every `PING_EVERY`; a peer that has not answered the previous
+/// one by the next is dead. Every endpoint's loop has a branch on `due` and calls `pong`.
+pub struct Heartbeat {
+    ping: tokio::time::Interval,
+    awaiting_pong: bool,
+}
+
+impl Heartbeat {
+    /// The first ping goes `PING_EVERY` after now.
+    pub fn new() -> Self {
+        let start = tokio::time::Instant::now() + PING_EVERY;
+        Heartbeat { ping: tokio::time::interval_at(start, PING_EVERY), awaiting_pong: false }
+    }
+
+    /// Waits for the next ping: the frame to send, or `None` when the peer is dead.
+    /// Cancel-safe.
+    pub async fn due(&mut self) -> Option<Message> {
+        self.ping.tick().await;
+        if self.awaiting_pong {
+            return None;
+        }
+        self.awaiting_pong = true;
+        Some(Message::Ping(Default::default()))
+    }
+
+    /// The peer answered.
+    pub fn pong(&mut self) {
+        self.awaiting_pong = false;
+    }
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 pub async fn upgrade(
     State(state): State<AppState>,
     Extension(slot): Extension<SessionSlot>,
@@ -63,29 +110,24 @@ async fn run(mut socket: WebSocket, state: AppState, user: Arc<CurrentUser>) {
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;
     }
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    let mut awaiting_pong = false;
+    let mut heartbeat = Heartbeat::new();
     loop {
         tokio::select! {
-            changed = ended.changed() => {
-                if changed.is_err() || *ended.borrow() {
-                    let _ = socket.send(session_ended()).await;
-                    break;
-                }
+            () = session_over(&mut ended) => {
+                let _ = socket.send(session_ended()).await;
+                break;
             }
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Text(t))) if t.as_str() == "ping" => {
                     if socket.send(Message::Text("pong".into())).await.is_err() { break; }
                 }
-                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
+                Some(Ok(Message::Pong(_))) => heartbeat.pong(),
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => {}
             },
-            _ = ping.tick() => {
-                if awaiting_pong { break; }
-                awaiting_pong = true;
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
+            ping = heartbeat.due() => match ping {
+                Some(ping) => if socket.send(ping).await.is_err() { break; },
+                None => break,
             }
         }
     }
