@@ -145,9 +145,24 @@ type ConnId = u64;
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
 enum Command {
-    Join { conn: ConnId, user: Arc<CurrentUser>, peer: PeerLink, reply: oneshot::Sender<Result<(), Close>> },
-    Leave { conn: ConnId },
-    Message { conn: ConnId, message: Message },
+    Join {
+        conn: ConnId,
+        user: Arc<CurrentUser>,
+        peer: PeerLink,
+        reply: oneshot::Sender<Result<(), Close>>,
+    },
+    Leave {
+        conn: ConnId,
+    },
+    Message {
+        conn: ConnId,
+        message: Message,
+    },
+    /// The person's rights changed: `user` holds them as they are now.
+    Rights {
+        conn: ConnId,
+        user: Arc<CurrentUser>,
+    },
 }
 
 /// How the pad task reaches one connection.
@@ -304,20 +319,28 @@ async fn connection(
     access: PadAccess,
 ) {
     let mut ended = state.realtime.subscribe(&user.token_hash);
+    let user_id = user.me.id;
+    let mut rights = state.realtime.watch_rights(user_id);
+    let token_hash = user.token_hash.clone();
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let Joined { commands, mut out_rx, mut close_rx } = match join(&hub, pad, access, conn, user).await {
         Ok(joined) => joined,
         Err(reason) => return close_cleanly(socket, reason).await,
     };
     let mut bucket = TokenBucket::new(MESSAGES_PER_SECOND, MESSAGE_BURST, Instant::now());
-    let mut ping = tokio::time::interval(crate::ws::PING_EVERY);
-    ping.tick().await;
-    let mut awaiting_pong = false;
+    let mut heartbeat = crate::ws::Heartbeat::new();
     let closing: Option<Close> = loop {
         tokio::select! {
-            changed = ended.changed() => {
-                if changed.is_err() || *ended.borrow() {
-                    break Some(Close::SESSION_ENDED);
+            () = crate::ws::session_over(&mut ended) => break Some(Close::SESSION_ENDED),
+            changed = rights.changed() => {
+                if changed.is_err() { break Some(Close::SERVER_ERROR); }
+                // Read again from the database (committed), then checked by the pad task.
+                let Ok((me, viewer)) = app::server::session::load_person(&state.db, user_id).await else {
+                    break Some(Close::SERVER_ERROR);
+                };
+                let user = Arc::new(CurrentUser { me, viewer, token_hash: token_hash.clone() });
+                if commands.send(Command::Rights { conn, user }).await.is_err() {
+                    break Some(Close::SERVER_ERROR);
                 }
             }
             reason = &mut close_rx => break Some(reason.unwrap_or(Close::SERVER_ERROR)),
@@ -345,16 +368,15 @@ async fn connection(
                     }
                 }
                 Some(Ok(WsMessage::Text(_))) => break Some(Close::TEXT_FRAME),
-                Some(Ok(WsMessage::Pong(_))) => awaiting_pong = false,
+                Some(Ok(WsMessage::Pong(_))) => heartbeat.pong(),
                 Some(Ok(WsMessage::Ping(_))) => {}
                 // A read error (among them a frame far over the limit, refused by tungstenite
                 // itself) drops the connection.
                 Some(Err(_)) | Some(Ok(WsMessage::Close(_))) | None => break None,
             },
-            _ = ping.tick() => {
-                if awaiting_pong { break None; }
-                awaiting_pong = true;
-                if socket.send(WsMessage::Ping(Bytes::new())).await.is_err() { break None; }
+            ping = heartbeat.due() => match ping {
+                Some(ping) => if socket.send(ping).await.is_err() { break None; },
+                None => break None,
             }
         }
     };
@@ -548,6 +570,13 @@ impl PadTask {
                 self.peers.remove(&conn);
             }
             Command::Message { conn, message } => self.message(conn, message),
+            Command::Rights { conn, user } => {
+                let Some(peer) = self.peers.get_mut(&conn) else { return };
+                peer.user = user;
+                if !can_read_pad(&peer.user.viewer, &self.access.borrow()) {
+                    self.close(conn, Close::NO_ACCESS);
+                }
+            }
         }
     }
 

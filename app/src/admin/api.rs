@@ -323,16 +323,20 @@ mod ssr {
     pub async fn remove_assignment(id: AssignmentId) -> Result<(), AppError> {
         let (user, st, est) = admin().await?;
         let mut tx = st.db.begin().await?;
-        let done = sqlx::query("DELETE FROM assignments WHERE id = $1 AND establishment_id = $2")
-            .bind(id.0)
-            .bind(est.0)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
+        let teacher: Option<i64> =
+            sqlx::query_scalar("SELECT teacher_id FROM assignments WHERE id = $1 AND establishment_id = $2")
+                .bind(id.0)
+                .bind(est.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(teacher) = teacher.map(UserId) else {
             return Err(AppError::NotFound);
-        }
+        };
+        sqlx::query("DELETE FROM assignments WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
         audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &format!("affectation {id} retirée")).await?;
         tx.commit().await?;
+        // The teacher's open connections (pads of that class) check their rights again.
+        st.realtime.rights_changed([teacher]);
         Ok(())
     }
 
@@ -383,6 +387,10 @@ mod ssr {
         }
         audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &detail).await?;
         tx.commit().await?;
+        if !classe.trim().is_empty() {
+            // A student moved out of a class loses its pads on open connections at once.
+            st.realtime.rights_changed([target]);
+        }
         Ok(())
     }
 

@@ -1,9 +1,10 @@
 //! Open WebSocket connections, by session, so that logout and deactivation close them at
-//! once; and the access of each open pad, so that locking a pad or changing who edits it
-//! reaches its open connections at once. Features built on WebSockets (pads, live quizzes)
-//! register here.
+//! once; by person, so that a change of their rights (a student moved to another class, a
+//! teacher's service withdrawn) reaches their open connections at once; and the access of
+//! each open pad, so that locking a pad or changing who edits it reaches its open connections
+//! at once. Features built on WebSockets (pads, live quizzes) register here.
 
-use domain::{PadAccess, PadId};
+use domain::{PadAccess, PadId, UserId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
@@ -13,6 +14,7 @@ use tokio::sync::watch;
 #[derive(Clone, Default)]
 pub struct Realtime {
     sessions: Arc<Mutex<HashMap<String, watch::Sender<bool>>>>,
+    people: Arc<Mutex<HashMap<UserId, watch::Sender<u64>>>>,
     pads: Arc<Mutex<HashMap<PadId, watch::Sender<Arc<PadAccess>>>>>,
 }
 
@@ -33,11 +35,31 @@ impl Realtime {
         }
     }
 
+    /// Registers a connection of a person; the receiver changes each time their rights do
+    /// (the connection reloads them and checks again).
+    pub fn watch_rights(&self, user: UserId) -> watch::Receiver<u64> {
+        let mut map = self.people.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(user).or_insert_with(|| watch::channel(0).0).subscribe()
+    }
+
+    /// Tells these people's open connections that their rights changed, once committed.
+    pub fn rights_changed(&self, users: impl IntoIterator<Item = UserId>) {
+        let map = self.people.lock().unwrap_or_else(|e| e.into_inner());
+        for user in users {
+            if let Some(tx) = map.get(&user) {
+                tx.send_modify(|generation| *generation += 1);
+            }
+        }
+    }
+
     /// Drops entries whose connections have all closed.
     pub fn prune(&self) {
         let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, tx| tx.receiver_count() > 0);
         drop(map);
+        let mut people = self.people.lock().unwrap_or_else(|e| e.into_inner());
+        people.retain(|_, tx| tx.receiver_count() > 0);
+        drop(people);
         let mut pads = self.pads.lock().unwrap_or_else(|e| e.into_inner());
         pads.retain(|_, tx| tx.receiver_count() > 0);
     }

@@ -474,3 +474,28 @@ async fn logging_out_closes_the_sessions_pad_connections() {
     assert!(status.is_success());
     assert_eq!(a.closed().await.0, close::SESSION_ENDED);
 }
+
+#[tokio::test]
+async fn a_student_moved_out_of_the_class_loses_its_pad_at_once() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let admin = app.login_as("demo.admin").await;
+    let eleve = app.login_as("demo.eleve").await;
+    let pad = pad_with_text(&app, &prof, "Consigne").await;
+    let mut b = Client::join(&app, &eleve, pad, 2).await;
+    let mut c = Client::join(&app, &prof, pad, 3).await;
+
+    let other = app.unit_id("classes", "0671234A", "5e B").await.to_string();
+    let (status, done) = admin
+        .call::<()>(
+            "/api/admin/utilisateur/modifier",
+            &[("identifiant", "demo.eleve"), ("nom", "Garnier"), ("prenom", "Léo"), ("classe", &other)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done:?}");
+    assert_eq!(b.closed().await.0, close::FORBIDDEN);
+    // The teacher, whose rights did not change, keeps editing; the student cannot come back.
+    let (_, seq) = c.type_at(0, "Toujours là. ").await;
+    c.wait_ack(seq).await;
+    refused_with(open(&app, Some(&eleve), &pad.to_string()).await, 403);
+}
