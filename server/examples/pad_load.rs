@@ -33,62 +33,17 @@ use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+mod common;
+use common::{Histogram, PASSWORD, arg, cpu_seconds, create_pad, login, number, rss_kib};
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const EDITS_PER_SECOND: u32 = 5;
-const PASSWORD: &str = "charge-pad-classe";
 /// Client ids of the authors start here (the server's replica is client 1).
 const FIRST_CLIENT: u64 = 1000;
 /// After the last keystroke, how long the authors keep reading for late deliveries.
 const DRAIN: Duration = Duration::from_secs(3);
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
-}
-
-/// Latencies in buckets: 0.1 ms up to 200 ms, then 10 ms up to 20 s.
-#[derive(Clone)]
-struct Histogram(Vec<u64>);
-
-impl Histogram {
-    const FINE: usize = 2000;
-
-    fn new() -> Self {
-        Histogram(vec![0; 2 * Self::FINE])
-    }
-
-    fn record(&mut self, d: Duration) {
-        let us = d.as_micros() as usize;
-        let i = if us < 200_000 { us / 100 } else { Self::FINE + ((us - 200_000) / 10_000).min(Self::FINE - 1) };
-        self.0[i] += 1;
-    }
-
-    fn add(&mut self, other: &Histogram) {
-        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a += b);
-    }
-
-    fn count(&self) -> u64 {
-        self.0.iter().sum()
-    }
-
-    /// The upper edge of the bucket holding the `p` quantile, in ms.
-    fn percentile(&self, p: f64) -> f64 {
-        let total = self.count();
-        if total == 0 {
-            return f64::NAN;
-        }
-        let want = ((total as f64) * p).ceil().max(1.0) as u64;
-        let mut seen = 0;
-        for (i, n) in self.0.iter().enumerate() {
-            seen += n;
-            if seen >= want {
-                return if i < Self::FINE { (i + 1) as f64 * 0.1 } else { 200.0 + (i - Self::FINE + 1) as f64 * 10.0 };
-            }
-        }
-        f64::INFINITY
-    }
-}
 
 /// When each author sent each edit: `sent[author][clock]`, in ns since the start (0: not yet).
 struct Sent {
@@ -196,50 +151,11 @@ async fn author(
     out
 }
 
-/// CPU time (user + system) in seconds: of the server (the process `pid`, or this process's
-/// `preau-server` runtime and SQLite workers), and of the server and load generator together.
-fn cpu_seconds(pid: Option<u32>) -> (f64, f64) {
-    // Clock ticks of /proc are 1/100 s on Linux (CLK_TCK).
-    let ticks = |stat: &str| -> Option<(String, f64)> {
-        let (name, rest) = stat.rsplit_once(')')?;
-        let name = name.split_once('(')?.1.to_string();
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let t = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-        Some((name, t / 100.0))
-    };
-    let of = |path: String| std::fs::read_to_string(path).ok().as_deref().and_then(ticks).map_or(0.0, |(_, t)| t);
-    if let Some(pid) = pid {
-        let server = of(format!("/proc/{pid}/stat"));
-        return (server, server + of("/proc/self/stat".into()));
-    }
-    let mut server = 0.0;
-    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
-        if let Some((name, t)) = std::fs::read_to_string(task.path().join("stat")).ok().as_deref().and_then(ticks)
-            && (name.starts_with("preau-server") || name.starts_with("sqlx-sqlite"))
-        {
-            server += t;
-        }
-    }
-    (server, of("/proc/self/stat".into()))
-}
-
-/// `VmRSS` of the process `pid`, or of this one.
-fn rss_mib(pid: Option<u32>) -> f64 {
-    let path = pid.map_or("/proc/self/status".to_string(), |pid| format!("/proc/{pid}/status"));
-    let status = std::fs::read_to_string(path).unwrap_or_default();
-    let kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .unwrap_or(f64::NAN);
-    kib / 1024.0
-}
-
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let authors: usize = arg(&args, "--authors").map(|v| v.parse()).transpose()?.unwrap_or(100);
-    let seconds: u64 = arg(&args, "--seconds").map(|v| v.parse()).transpose()?.unwrap_or(20);
-    let observers: usize = arg(&args, "--observers").map(|v| v.parse()).transpose()?.unwrap_or(50);
+    let authors: usize = number(&args, "--authors", 100)?;
+    let seconds: u64 = number(&args, "--seconds", 20)?;
+    let observers: usize = number(&args, "--observers", 50)?;
     anyhow::ensure!(authors >= 2 && seconds >= 1, "--authors 2 or more, --seconds 1 or more");
     let observers = observers.clamp(2, authors);
 
@@ -257,7 +173,9 @@ fn main() -> anyhow::Result<()> {
         }
         None => {
             let rt = tokio::runtime::Builder::new_multi_thread().thread_name("preau-server").enable_all().build()?;
-            let (base, unit) = rt.block_on(spawn(authors))?;
+            let dir = std::env::temp_dir().join(format!("preau-pad-load-{}", std::process::id()));
+            let (base, units) = rt.block_on(common::spawn(&dir, authors, &["4e C"]))?;
+            let unit = units[0];
             server_rt = Some(rt);
             Target { base, password: PASSWORD.into(), unit, pid: None }
         }
@@ -284,8 +202,8 @@ fn observes(i: usize, authors: usize, observers: usize) -> bool {
 async fn run(target: Target, authors: usize, seconds: u64, observers: usize) -> anyhow::Result<()> {
     let Target { base, password, unit, pid } = target;
     let cookies = [login(&base, "demo.prof", &password).await?, login(&base, "demo.eleve", &password).await?];
-    let pad = create_pad(&base, &cookies[0], unit).await?;
-    let rss_idle = rss_mib(pid);
+    let pad = create_pad(&base, &cookies[0], unit, "Charge").await?;
+    let rss_idle = rss_kib(pid) / 1024.0;
 
     let mut sockets = Vec::with_capacity(authors);
     for i in 0..authors {
@@ -303,7 +221,7 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize) -> 
         }
         sockets.push(socket);
     }
-    let rss_connected = rss_mib(pid);
+    let rss_connected = rss_kib(pid) / 1024.0;
 
     let per_author = seconds as usize * EDITS_PER_SECOND as usize + EDITS_PER_SECOND as usize;
     let sent = Arc::new(Sent {
@@ -325,7 +243,7 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize) -> 
         .collect();
     tokio::time::sleep_until(stop_typing).await;
     let (server_cpu_after, total_cpu_after) = cpu_seconds(pid);
-    let rss_typing = rss_mib(pid);
+    let rss_typing = rss_kib(pid) / 1024.0;
     let mut results = Vec::with_capacity(authors);
     // Deliveries expected: every edit, to each observer but its author.
     let mut observers_own_edits = 0;
@@ -392,57 +310,4 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize) -> 
     );
     println!("  connections closed by the server: {closed:?}");
     Ok(())
-}
-
-/// Logs in and returns the session cookie (`name=value`).
-async fn login(base: &str, username: &str, password: &str) -> anyhow::Result<String> {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/api/connexion"))
-        .header("origin", base)
-        .form(&[("identifiant", username), ("mot_de_passe", password)])
-        .send()
-        .await?;
-    anyhow::ensure!(res.status().is_success(), "login of {username}: {}", res.status());
-    let cookie = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    Ok(cookie.split(';').next().unwrap_or_default().to_string())
-}
-
-async fn create_pad(base: &str, cookie: &str, unit: i64) -> anyhow::Result<String> {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/api/pads/creer"))
-        .header("origin", base)
-        .header("cookie", cookie)
-        .form(&[("unite", format!("c:{unit}").as_str()), ("titre", "Charge"), ("modification", "class")])
-        .send()
-        .await?;
-    anyhow::ensure!(res.status().is_success(), "creating the pad: {}", res.status());
-    Ok(res.text().await?.trim().trim_matches('"').to_string())
-}
-
-/// Starts Préau (this runtime) with the demo school on a fresh SQLite file, taking `authors`
-/// connections on one pad; returns its URL and the id of the demo class 4e C.
-async fn spawn(authors: usize) -> anyhow::Result<(String, i64)> {
-    let dir = std::env::temp_dir().join(format!("preau-pad-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let url = format!("sqlite://{}/preau.db", dir.display());
-    let participants = authors.to_string();
-    let vars = [
-        ("DATABASE_URL", url.as_str()),
-        ("PREAU_DEMO", "1"),
-        ("PREAU_DEMO_PASSWORD", PASSWORD),
-        ("PREAU_PAD_MAX_PARTICIPANTS", participants.as_str()),
-        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
-    ];
-    let settings =
-        server::config::Settings::from_vars(&|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))?;
-    let state = server::build_state(&settings).await?;
-    let unit: i64 = sqlx::query_scalar(
-        "SELECT c.id FROM classes c JOIN establishments e ON e.id = c.establishment_id WHERE e.uai = '0671234A' AND c.name = '4e C'",
-    )
-    .fetch_one(&state.db)
-    .await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(server::serve(state, listener));
-    Ok((base, unit))
 }
