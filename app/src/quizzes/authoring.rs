@@ -11,7 +11,7 @@
 
 use super::api::*;
 use super::{AssignmentLine, AssignmentResults, QuestionLine, QuizDetail, QuizLine};
-use crate::components::{Async, FormError, query_param};
+use crate::components::{Async, FilePicker, FormError, query_param};
 use crate::error::AppError;
 use domain::quiz::assignment::{AssignmentSettings, FeedbackPolicy, ResultStatus};
 use domain::quiz::{
@@ -997,56 +997,6 @@ fn QuestionForm(
     }
 }
 
-/// "Ou choisir un fichier" for GIFT text: fills the textarea `target` with the chosen file's
-/// text (UTF-8, or the Windows-1252 some editors write). Appears once hydrated; without
-/// JavaScript, pasting does the same. Files over the GIFT limit are refused before reading.
-#[component]
-fn GiftFilePicker(target: &'static str) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let problem = RwSignal::new(None::<String>);
-    let max_bytes = domain::quiz::gift::GIFT_MAX_BYTES;
-    let picker_id = format!("{target}-fichier");
-    let on_change = move |ev: leptos::ev::Event| {
-        use leptos::wasm_bindgen::JsCast;
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
-        if file.size() > max_bytes as f64 {
-            problem.set(Some(format!(
-                "« {} » dépasse {} Ko : partagez les questions entre plusieurs fichiers.",
-                file.name(),
-                max_bytes / 1024
-            )));
-            input.set_value("");
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let read = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await;
-            let area =
-                document().get_element_by_id(target).and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok());
-            match (read, area) {
-                (Ok(buffer), Some(area)) => {
-                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                    area.set_value(&domain::import::decode_spreadsheet_text(&bytes));
-                    problem.set(None);
-                }
-                _ => problem.set(Some("Le fichier n'a pas pu être lu : réessayez, ou collez son contenu.".into())),
-            }
-        });
-    };
-    move || {
-        hydrated.get().then(|| {
-            view! {
-                <p class="file-pick">
-                    <label for=picker_id.clone()>"Ou choisissez un fichier GIFT (il remplit la zone ci-dessus) : "</label>
-                    <input id=picker_id.clone() type="file" accept=".gift,.txt,text/plain" on:change=on_change/>
-                </p>
-                {move || problem.get().map(|p| view! { <p class="alert" role="alert">{p}</p> })}
-            }
-        })
-    }
-}
-
 #[component]
 fn GiftImportPanel(quiz: QuizId, action: ServerAction<ImportGiftForm>) -> impl IntoView {
     view! {
@@ -1056,7 +1006,9 @@ fn GiftImportPanel(quiz: QuizId, action: ServerAction<ImportGiftForm>) -> impl I
                 <input type="hidden" name="quiz" value=quiz.to_string()/>
                 <label class="block" for="gift_texte">"Collez des questions au format GIFT (Moodle) ; elles s'ajoutent à la fin du quiz :"</label>
                 <textarea id="gift_texte" name="texte" rows="6" required placeholder="::Capitale:: Quelle est la capitale de la France ? {=Paris ~Lyon ~Marseille}"></textarea>
-                <GiftFilePicker target="gift_texte"/>
+                <FilePicker target="gift_texte" max_bytes=domain::quiz::gift::GIFT_MAX_BYTES
+                    label="Ou choisissez un fichier GIFT (il remplit la zone ci-dessus) : " accept=".gift,.txt,text/plain"
+                    too_big="Partagez les questions entre plusieurs fichiers."/>
                 <p class="muted small">"Au moindre problème, rien n'est importé et chaque ligne à corriger est indiquée. Chaque question importée vaut 1 point."</p>
                 <button type="submit">"Importer"</button>
             </ActionForm>
