@@ -69,13 +69,23 @@ pub fn query_param<T: std::str::FromStr>(name: &'static str) -> impl Fn() -> Opt
     move || q.read().get(name).and_then(|v| v.parse().ok())
 }
 
-/// "Ou choisir un fichier": fills the textarea `target` with a chosen CSV file's text, read
-/// in the browser as UTF-8 or, failing that, as the Windows-1252 French Excel writes
-/// (`domain::import::decode_spreadsheet_text`). It appears once the page is hydrated, since it
-/// needs JavaScript; without it, pasting into the textarea does the same. Files over
-/// `max_bytes` are refused before they are read.
+/// "Ou choisissez un fichier": fills the textarea `target` with a chosen file's text, read in
+/// the browser as UTF-8 or, failing that, as the Windows-1252 French Excel and some editors
+/// write (`domain::import::decode_spreadsheet_text`). It appears once the page is hydrated,
+/// since it needs JavaScript; without it, pasting into the textarea does the same. Files over
+/// `max_bytes` are refused before they are read, with the sizes and `too_big` (what to do
+/// instead).
+///
+/// `label`: what to choose ("Ou choisissez un fichier CSV (il remplit la zone ci-dessus) : ");
+/// `accept`: the file input's `accept` attribute (".csv,.txt,text/csv,text/plain").
 #[component]
-pub fn CsvFilePicker(target: &'static str, max_bytes: usize) -> impl IntoView {
+pub fn FilePicker(
+    target: &'static str,
+    max_bytes: usize,
+    label: &'static str,
+    accept: &'static str,
+    too_big: &'static str,
+) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let problem = RwSignal::new(None::<String>);
@@ -87,7 +97,7 @@ pub fn CsvFilePicker(target: &'static str, max_bytes: usize) -> impl IntoView {
         let size = file.size();
         if size > max_bytes as f64 {
             problem.set(Some(format!(
-                "« {} » fait {} Ko : {} Ko au plus. Gardez seulement les lignes et les colonnes utiles.",
+                "« {} » fait {} Ko : {} Ko au plus. {too_big}",
                 file.name(),
                 (size / 1024.0).ceil(),
                 max_bytes / 1024
@@ -113,11 +123,16 @@ pub fn CsvFilePicker(target: &'static str, max_bytes: usize) -> impl IntoView {
         hydrated.get().then(|| {
             view! {
                 <p class="file-pick">
-                    <label for=picker_id.clone()>"Ou choisissez un fichier CSV (il remplit la zone ci-dessus) : "</label>
-                    <input id=picker_id.clone() type="file" accept=".csv,.txt,text/csv,text/plain" on:change=on_change/>
+                    <label for=picker_id.clone()>{label}</label>
+                    <input id=picker_id.clone() type="file" accept=accept on:change=on_change/>
                 </p>
                 {move || problem.get().map(|p| view! { <p class="alert" role="alert">{p}</p> })}
             }
         })
     }
 }
+
+/// The label, `accept` and advice of a CSV [`FilePicker`].
+pub const CSV_PICKER_LABEL: &str = "Ou choisissez un fichier CSV (il remplit la zone ci-dessus) : ";
+pub const CSV_PICKER_ACCEPT: &str = ".csv,.txt,text/csv,text/plain";
+pub const CSV_PICKER_TOO_BIG: &str = "Gardez seulement les lignes et les colonnes utiles.";

@@ -1,6 +1,8 @@
 // Quiz authoring: a teacher creates a quiz, writes a single-choice question with the form,
 // imports GIFT (first with a mistake, shown with its line, then right), sees the questions
-// with their answers, and gives the quiz to 4e C. With JavaScript on and off, phone and desktop.
+// with their answers, and gives the quiz to 4e C; writes a matching and a cloze question, then
+// answers them in the student preview and checks each answer. With JavaScript on and off,
+// phone and desktop.
 import { expect, test } from '@playwright/test';
 import { login, open, watchErrors } from './helpers';
 
@@ -79,6 +81,74 @@ test('un enseignant crée un quiz, écrit et importe des questions, puis le donn
   expect(errors.filter((e) => !e.includes('422'))).toEqual([]);
 });
 
+test('un enseignant écrit un appariement et un texte à trous, puis les essaie en aperçu élève', async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  const title = `Aperçu ${testInfo.project.name} ${Date.now()}`;
+  await login(page, testInfo, 'demo.prof');
+  await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
+  await open(page, '/quiz', testInfo);
+  await page.getByLabel('Titre').fill(title);
+  await page.getByRole('button', { name: 'Créer le quiz' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  const types = page.getByRole('navigation', { name: 'Type de la nouvelle question' });
+
+  // Matching: one row per pair.
+  await types.getByRole('link', { name: 'Appariement' }).click();
+  await expect(page.getByRole('heading', { name: 'Nouvelle question : Appariement' })).toBeVisible();
+  await page.getByLabel('Énoncé').fill('Associez chaque pays à sa capitale.');
+  await page.getByLabel('Points').fill('2');
+  await page.getByLabel('Élément 1', { exact: true }).fill('France');
+  await page.getByLabel('correspond à (paire 1)').fill('Paris');
+  await page.getByLabel('Élément 2', { exact: true }).fill('Italie');
+  await page.getByLabel('correspond à (paire 2)').fill('Rome');
+  await page.getByRole('button', { name: 'Enregistrer la question' }).click();
+  await expect(page.getByRole('heading', { name: 'Questions (1)' })).toBeVisible();
+  await expect(page.locator('.question-list > li').first()).toContainText('France → Paris');
+
+  // Cloze: the text with [1], [2] where the blanks go, one line per blank. A marker without
+  // its line first: refused, saying which.
+  await types.getByRole('link', { name: 'Texte à trous' }).click();
+  await expect(page.getByRole('heading', { name: 'Nouvelle question : Texte à trous' })).toBeVisible();
+  const writeCloze = async (text: string) => {
+    await page.getByLabel(/^Texte à trous : écrivez \[1\]/).fill(text);
+    await page.getByLabel('Bonne(s) réponse(s) du trou [1]').fill('Rhin');
+    await page.getByRole('combobox', { name: /^Trou \[2\]/ }).selectOption({ label: 'Liste de choix' });
+    await page.getByLabel('Bonne(s) réponse(s) du trou [2]').fill('mer du Nord');
+    await page.getByLabel('Liste proposée (liste de choix) du trou [2]').fill('Manche ; mer du Nord');
+  };
+  await writeCloze('Le [1] se jette dans la [3].');
+  await page.screenshot({ path: testInfo.outputPath('texte-a-trous.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Enregistrer la question' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: "Le trou [3] n'a pas de bonne réponse" })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Questions (1)' })).toBeVisible();
+  await writeCloze('Le [1] se jette dans la [2].');
+  await page.getByRole('button', { name: 'Enregistrer la question' }).click();
+  await expect(page.getByRole('heading', { name: 'Questions (2)' })).toBeVisible();
+  await expect(page.locator('.question-list > li').nth(1)).toContainText('Texte à trous');
+
+  // The preview: as a student sees it; checking gives the student's correction.
+  await page.getByRole('link', { name: 'Aperçu élève' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Aperçu élève' })).toBeVisible();
+  const first = page.getByRole('group', { name: /^Question 1 sur 2/ });
+  await first.getByLabel('France', { exact: true }).selectOption('Paris');
+  await first.getByLabel('Italie', { exact: true }).selectOption('Rome');
+  await first.getByRole('button', { name: 'Vérifier ma réponse' }).click();
+  await expect(page.getByRole('group', { name: /^Question 1 sur 2/ }).getByRole('status')).toContainText('Bonne réponse');
+  const second = page.getByRole('group', { name: /^Question 2 sur 2/ });
+  await second.getByLabel('Trou 1', { exact: true }).fill('rhin');
+  await second.getByLabel('Trou 2', { exact: true }).selectOption('Manche');
+  await second.getByRole('button', { name: 'Vérifier ma réponse' }).click();
+  const corrected = page.getByRole('group', { name: /^Question 2 sur 2/ }).getByRole('status');
+  await expect(corrected).toContainText('Réponse en partie juste');
+  await expect(corrected).toContainText('Réponse attendue : Rhin ; mer du Nord');
+  // What was typed stays, and the first question's correction with it.
+  await expect(page.getByRole('group', { name: /^Question 2 sur 2/ }).getByLabel('Trou 1', { exact: true })).toHaveValue('rhin');
+  await page.screenshot({ path: testInfo.outputPath('apercu-eleve.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Retour au quiz' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  expect(errors.filter((e) => !e.includes('422'))).toEqual([]);
+});
+
 test("un élève n'a pas accès aux quiz des enseignants", async ({ page }, testInfo) => {
   await login(page, testInfo, 'demo.eleve');
   await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
@@ -87,4 +157,8 @@ test("un élève n'a pas accès aux quiz des enseignants", async ({ page }, test
   await open(page, '/quiz', testInfo);
   await expect(page.getByRole('alert')).toContainText("Vous n'avez pas accès à cette page.");
   await expect(page.getByRole('button', { name: 'Créer le quiz' })).toHaveCount(0);
+  // Nor to a quiz's student preview.
+  await open(page, '/quiz/1/apercu', testInfo);
+  await expect(page.getByRole('alert')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Aperçu élève' })).toHaveCount(0);
 });

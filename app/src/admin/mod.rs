@@ -5,7 +5,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 
-use crate::components::{Async, CsvFilePicker, FormError};
+use crate::components::{Async, CSV_PICKER_ACCEPT, CSV_PICKER_LABEL, CSV_PICKER_TOO_BIG, FilePicker, FormError};
 use api::*;
 use domain::import::{IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, ImportKind};
 use domain::{ClassId, Role};
@@ -287,7 +287,7 @@ pub fn ImportPage() -> impl IntoView {
                     </select>
                     <label for="contenu_fichier">"Contenu du fichier"</label>
                     <textarea id="contenu_fichier" name="contenu" rows="12" required spellcheck="false"></textarea>
-                    <CsvFilePicker target="contenu_fichier" max_bytes=IMPORT_MAX_BYTES/>
+                    <FilePicker target="contenu_fichier" max_bytes=IMPORT_MAX_BYTES label=CSV_PICKER_LABEL accept=CSV_PICKER_ACCEPT too_big=CSV_PICKER_TOO_BIG/>
                     <div class="actions">
                         <button type="submit" name="appliquer" value="false">"Vérifier"</button>
                         <button type="submit" name="appliquer" value="true" class="primary">"Importer"</button>

@@ -8,7 +8,9 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 
-use crate::components::{Async, CsvFilePicker, FormError, query_param};
+use crate::components::{
+    Async, CSV_PICKER_ACCEPT, CSV_PICKER_LABEL, CSV_PICKER_TOO_BIG, FilePicker, FormError, query_param,
+};
 use crate::error::AppError;
 use api::*;
 use domain::grades::{Counting, Mark, Scale};
@@ -315,7 +317,7 @@ fn CsvPanel(b: GradeBook, import: ServerAction<ImportGrades>) -> impl IntoView {
                         <label for="notes_csv">"Collez les colonnes Nom, Prénom et Note (avec leur ligne d'en-tête) copiées d'un tableur, ou le contenu d'un fichier CSV :"</label>
                         <textarea id="notes_csv" name="contenu" rows="6" placeholder="Nom;Prénom;Note
 GARNIER;Léo;15,5"></textarea>
-                        <CsvFilePicker target="notes_csv" max_bytes=domain::grade_csv::GRADE_IMPORT_MAX_BYTES/>
+                        <FilePicker target="notes_csv" max_bytes=domain::grade_csv::GRADE_IMPORT_MAX_BYTES label=CSV_PICKER_LABEL accept=CSV_PICKER_ACCEPT too_big=CSV_PICKER_TOO_BIG/>
                         <p class="muted small">"Les élèves sont reconnus par leur nom et leur prénom. Au moindre problème, rien n'est importé et chaque ligne à corriger est indiquée."</p>
                         <button type="submit">"Importer"</button>
                     </ActionForm>

@@ -1002,14 +1002,41 @@ pub async fn assign_quiz_form(quiz: QuizId, reglages: AssignForm) -> Result<Quiz
     crate::server::respond(authoring_ssr::assign_quiz_form(quiz, reglages).await)
 }
 
+/// "Aperçu élève": the quiz's questions as a student sees them, with the answers typed so far
+/// (`reponses`, named as on the attempt page: see `taking::read_answer`) and the correction
+/// of `verifier` as a student would get it. Nothing is stored.
+#[server(prefix = "/api", endpoint = "quiz/apercu", input = Json)]
+pub async fn load_quiz_preview(
+    quiz: QuizId,
+    reponses: BTreeMap<String, String>,
+    verifier: Option<QuizQuestionId>,
+) -> Result<super::QuizPreview, AppError> {
+    crate::server::respond(authoring_ssr::quiz_preview(quiz, reponses, verifier).await)
+}
+
+/// The preview's "Vérifier ma réponse": checks the answer to `verifier` and goes to the
+/// preview showing its correction, the answers typed carried in the address (nothing is
+/// stored). Answers the correction.
+#[server(prefix = "/api", endpoint = "quiz/apercu/verifier")]
+pub async fn check_preview_form(
+    quiz: QuizId,
+    reponses: Option<BTreeMap<String, String>>,
+    verifier: QuizQuestionId,
+) -> Result<super::Correction, AppError> {
+    crate::server::respond(authoring_ssr::check_preview_form(quiz, reponses.unwrap_or_default(), verifier).await)
+}
+
 #[cfg(feature = "ssr")]
 pub mod authoring_ssr {
     use super::ssr::{self, checked, quiz_for};
     use super::*;
     use crate::quizzes::authoring::{assignment_from_form, question_from_form};
-    use crate::quizzes::{AssignmentLine, db};
+    use crate::quizzes::taking::read_answer;
+    use crate::quizzes::{AssignmentLine, AttemptQuestion, Correction, QuizPreview, db, grading};
     use crate::server::{require_user, state};
+    use domain::quiz::Shuffle;
     use domain::quiz::access::can_view_assignment_results;
+    use domain::quiz::assignment::check_response;
     use std::collections::BTreeMap;
 
     pub async fn list_quiz_assignments(quiz: QuizId) -> Result<Vec<AssignmentLine>, AppError> {
@@ -1105,6 +1132,80 @@ pub mod authoring_ssr {
                 Err(AppError::Invalid { field: "gift".into(), reason })
             }
         }
+    }
+
+    pub async fn quiz_preview(
+        quiz: QuizId,
+        fields: BTreeMap<String, String>,
+        verifier: Option<QuizQuestionId>,
+    ) -> Result<QuizPreview, AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        let row = quiz_for(&st, &user, quiz, false).await?;
+        let lines = db::questions(&st.db, quiz).await?;
+        if let Some(id) = verifier
+            && !lines.iter().any(|l| l.id == id)
+        {
+            return Err(AppError::NotFound);
+        }
+        // As a student sees them when the teacher does not shuffle: options as written.
+        let shuffle = Shuffle::none();
+        let mut questions = Vec::with_capacity(lines.len());
+        let mut problems = Vec::new();
+        for (n, line) in lines.into_iter().enumerate() {
+            let shown = line.question.student_view(shuffle);
+            let answer = match read_answer(line.id, &shown.kind, &fields) {
+                Ok(answer) => answer,
+                Err(why) => {
+                    problems.push(format!("Question {} : {why}", n + 1));
+                    None
+                }
+            };
+            if let Some(r) = &answer {
+                check_response(r)?;
+            }
+            let id = line.id;
+            questions.push((line, AttemptQuestion { id, question: shown, answer, locked: false, correction: None }));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid {
+                field: "reponses".into(),
+                reason: format!("{} Rien n'a été vérifié.", problems.join(" ")),
+            });
+        }
+        if let Some(id) = verifier
+            && let Some(n) = questions.iter().position(|(line, _)| line.id == id)
+        {
+            let (line, shown) = &mut questions[n];
+            let Some(answer) = &shown.answer else {
+                return Err(AppError::Invalid {
+                    field: "verifier".into(),
+                    reason: format!("Répondez à la question {} avant de la vérifier.", n + 1),
+                });
+            };
+            let outcome = grading::shown_outcome(shuffle, &line.question, Some(answer));
+            shown.correction = Some(grading::correction(outcome, &line.question));
+        }
+        let questions = questions.into_iter().map(|(_, shown)| shown).collect();
+        Ok(QuizPreview { quiz, title: row.title, questions })
+    }
+
+    pub async fn check_preview_form(
+        quiz: QuizId,
+        fields: BTreeMap<String, String>,
+        verifier: QuizQuestionId,
+    ) -> Result<Correction, AppError> {
+        let preview = quiz_preview(quiz, fields.clone(), Some(verifier)).await?;
+        let correction = preview.questions.into_iter().find_map(|q| q.correction).ok_or(AppError::NotFound)?;
+        // The answers typed travel in the address of the preview that shows the correction.
+        let mut query: leptos_router::params::ParamsMap = fields
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| (format!("reponses[{k}]"), v))
+            .collect();
+        query.insert("verifier", verifier.to_string());
+        leptos_axum::redirect(&format!("/quiz/{quiz}/apercu{}#q-{verifier}", query.to_query_string()));
+        Ok(correction)
     }
 
     pub async fn assign_quiz_form(quiz: QuizId, form: AssignForm) -> Result<QuizAssignmentId, AppError> {

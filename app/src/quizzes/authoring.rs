@@ -11,7 +11,7 @@
 
 use super::api::*;
 use super::{AssignmentLine, AssignmentResults, QuestionLine, QuizDetail, QuizLine};
-use crate::components::{Async, FormError, query_param};
+use crate::components::{Async, FilePicker, FormError, query_param};
 use crate::error::AppError;
 use domain::quiz::assignment::{AssignmentSettings, FeedbackPolicy, ResultStatus};
 use domain::quiz::{
@@ -23,8 +23,8 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
-/// The question types the form can write. Matching, ordering and cloze questions (from GIFT,
-/// or the JSON API) are shown but not edited here.
+/// The question types the form writes: every type. A cloze question the form cannot write
+/// back exactly (see [`EditKind::of`]) is shown but not edited here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditKind {
     Single,
@@ -32,16 +32,22 @@ pub enum EditKind {
     TrueFalse,
     Short,
     Numerical,
+    Matching,
+    Ordering,
+    Cloze,
     Open,
 }
 
 impl EditKind {
-    pub const ALL: [EditKind; 6] = [
+    pub const ALL: [EditKind; 9] = [
         EditKind::Single,
         EditKind::Multiple,
         EditKind::TrueFalse,
         EditKind::Short,
         EditKind::Numerical,
+        EditKind::Matching,
+        EditKind::Ordering,
+        EditKind::Cloze,
         EditKind::Open,
     ];
 
@@ -53,6 +59,9 @@ impl EditKind {
             EditKind::TrueFalse => "vrai-faux",
             EditKind::Short => "courte",
             EditKind::Numerical => "numerique",
+            EditKind::Matching => "appariement",
+            EditKind::Ordering => "ordre",
+            EditKind::Cloze => "trous",
             EditKind::Open => "ouverte",
         }
     }
@@ -68,32 +77,47 @@ impl EditKind {
             EditKind::TrueFalse => "Vrai ou faux",
             EditKind::Short => "Réponse courte",
             EditKind::Numerical => "Numérique",
+            EditKind::Matching => "Appariement",
+            EditKind::Ordering => "Remise en ordre",
+            EditKind::Cloze => "Texte à trous",
             EditKind::Open => "Réponse rédigée",
         }
     }
 
-    /// The form's type for an existing question, if the form can edit it.
+    /// The type of an existing question.
+    pub fn of_kind(kind: &QuestionKind) -> Self {
+        match kind {
+            QuestionKind::SingleChoice { .. } => EditKind::Single,
+            QuestionKind::MultipleChoice { .. } => EditKind::Multiple,
+            QuestionKind::TrueFalse { .. } => EditKind::TrueFalse,
+            QuestionKind::ShortAnswer { .. } => EditKind::Short,
+            QuestionKind::Numerical { .. } => EditKind::Numerical,
+            QuestionKind::Matching { .. } => EditKind::Matching,
+            QuestionKind::Ordering { .. } => EditKind::Ordering,
+            QuestionKind::Cloze { .. } => EditKind::Cloze,
+            QuestionKind::Open => EditKind::Open,
+        }
+    }
+
+    /// The form's type for an existing question, if the form can edit it: a cloze question
+    /// only when its form, read back, gives the same blanks (some imported from GIFT carry
+    /// a feedback per wrong answer, or a `;` in an answer, which its one line per blank
+    /// cannot write).
     pub fn of(kind: &QuestionKind) -> Option<Self> {
         match kind {
-            QuestionKind::SingleChoice { .. } => Some(EditKind::Single),
-            QuestionKind::MultipleChoice { .. } => Some(EditKind::Multiple),
-            QuestionKind::TrueFalse { .. } => Some(EditKind::TrueFalse),
-            QuestionKind::ShortAnswer { .. } => Some(EditKind::Short),
-            QuestionKind::Numerical { .. } => Some(EditKind::Numerical),
-            QuestionKind::Open => Some(EditKind::Open),
-            QuestionKind::Matching { .. } | QuestionKind::Ordering { .. } | QuestionKind::Cloze { .. } => None,
+            QuestionKind::Cloze { segments } => {
+                let (text, rows) = cloze_form(segments);
+                let back = cloze_from_form(&cloze_fields(&text, &rows));
+                (back.as_ref() == Ok(segments)).then_some(EditKind::Cloze)
+            }
+            other => Some(Self::of_kind(other)),
         }
     }
 }
 
 /// The French name of any question type.
 pub fn kind_label(kind: &QuestionKind) -> &'static str {
-    match kind {
-        QuestionKind::Matching { .. } => "Appariement",
-        QuestionKind::Ordering { .. } => "Remise en ordre",
-        QuestionKind::Cloze { .. } => "Texte à trous",
-        other => EditKind::of(other).map(EditKind::label).unwrap_or(""),
-    }
+    EditKind::of_kind(kind).label()
 }
 
 /// "2,5": a number the French way, two decimals at most.
@@ -134,23 +158,27 @@ fn number(raw: &str, row: usize, what: &str) -> Result<f64, DomainError> {
 
 /// Reads the question form (`champs[...]` of `save_question_form`) into a checked question.
 ///
-/// Fields: `type` (an [`EditKind`] code), `enonce`, `points`, `titre` (optional: the start of
-/// the text), `retour_general`; per row `i` of options or accepted answers `texte_i`,
-/// `poids_i` (percent), `retour_i`; `bonne` (the right row of a single choice); `negatif`
-/// (multiple choice); `vrai_faux`, `retour_vrai`, `retour_faux`; `exact` (short answer);
-/// `mode_i` (`exacte`, `tolerance`, `intervalle`), `valeur_i`, `ecart_i`, `min_i`, `max_i`
-/// (numerical). Blank rows are left out.
+/// Fields: `type` (an [`EditKind`] code), `enonce` (optional for a cloze question, where it
+/// is an instruction), `points`, `titre` (optional: the start of the text), `retour_general`;
+/// per row `i` of options or accepted answers `texte_i`, `poids_i` (percent), `retour_i`;
+/// `bonne` (the right row of a single choice); `negatif` (multiple choice); `vrai_faux`,
+/// `retour_vrai`, `retour_faux`; `exact` (short answer); `mode_i` (`exacte`, `tolerance`,
+/// `intervalle`), `valeur_i`, `ecart_i`, `min_i`, `max_i` (numerical); `gauche_i`,
+/// `droite_i` (matching); `element_i` (ordering, in the right order); and for a cloze
+/// question the fields read by [`cloze_from_form`]. Blank rows are left out.
 pub fn question_from_form(champs: &BTreeMap<String, String>) -> Result<Question, DomainError> {
     let kind = EditKind::from_code(field(champs, "type"))
         .ok_or_else(|| DomainError::new("type", "Choisissez le type de la question."))?;
     let text = field(champs, "enonce").to_string();
-    if text.is_empty() {
+    if text.is_empty() && kind != EditKind::Cloze {
         return Err(DomainError::new("enonce", "Écrivez l'énoncé de la question."));
     }
     let points = Points::parse(field(champs, "points"))?;
     let title = optional(field(champs, "titre")).unwrap_or_else(|| {
-        let start: String = text.chars().take(60).collect();
-        if start.chars().count() < text.chars().count() { format!("{start}…") } else { start }
+        // A cloze question without an instruction is named after its text, blanks as "…".
+        let source = if text.is_empty() { words_of_cloze(field(champs, "texte_trous")) } else { text.clone() };
+        let start: String = source.chars().take(60).collect();
+        if start.chars().count() < source.chars().count() { format!("{start}…") } else { start }
     });
     let row = |name: &str, i: usize| field(champs, &format!("{name}_{i}"));
     let filled = |i: usize, names: &[&str]| names.iter().any(|n| !row(n, i).is_empty());
@@ -226,6 +254,27 @@ pub fn question_from_form(champs: &BTreeMap<String, String>) -> Result<Question,
             }
             QuestionKind::Numerical { answers }
         }
+        EditKind::Matching => {
+            let mut pairs = Vec::new();
+            for i in (0..OPTIONS_MAX).filter(|i| filled(*i, &["gauche", "droite"])) {
+                let (left, right) = (row("gauche", i), row("droite", i));
+                if left.is_empty() || right.is_empty() {
+                    return Err(DomainError::new(
+                        "paire",
+                        format!("Paire {} : écrivez ses deux côtés, ou videz la ligne.", i + 1),
+                    ));
+                }
+                pairs.push((left.to_string(), right.to_string()));
+            }
+            QuestionKind::Matching { pairs }
+        }
+        EditKind::Ordering => QuestionKind::Ordering {
+            items: (0..OPTIONS_MAX)
+                .filter(|i| filled(*i, &["element"]))
+                .map(|i| row("element", i).to_string())
+                .collect(),
+        },
+        EditKind::Cloze => QuestionKind::Cloze { segments: cloze_from_form(champs)? },
         EditKind::Open => QuestionKind::Open,
     };
     let question = Question {
@@ -239,6 +288,331 @@ pub fn question_from_form(champs: &BTreeMap<String, String>) -> Result<Question,
     };
     question.check()?;
     Ok(question)
+}
+
+/// A piece of a cloze text as the teacher types it: words, or a marker `[n]` where blank `n`
+/// goes (`[` digits `]`; any other bracket is words).
+#[derive(Debug, PartialEq)]
+enum Piece<'a> {
+    Words(&'a str),
+    /// The digits between the brackets.
+    Marker(&'a str),
+}
+
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let (mut i, mut run) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] == b'[' {
+            let digits = bytes[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+            if digits > 0 && bytes.get(i + 1 + digits) == Some(&b']') {
+                if run < i {
+                    out.push(Piece::Words(&text[run..i]));
+                }
+                out.push(Piece::Marker(&text[i + 1..i + 1 + digits]));
+                i += digits + 2;
+                run = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if run < text.len() {
+        out.push(Piece::Words(&text[run..]));
+    }
+    out
+}
+
+/// The cloze text with each marker as "…", to name a question that has no instruction.
+fn words_of_cloze(text: &str) -> String {
+    pieces(text)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Words(w) => w,
+            Piece::Marker(_) => "…",
+        })
+        .collect()
+}
+
+/// "Rhin ; le Rhin" → ["Rhin", "le Rhin"].
+fn split_list(raw: &str) -> Vec<String> {
+    raw.split(';').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
+fn is_full(weight: f64) -> bool {
+    (weight - 100.0).abs() < 1e-9
+}
+
+/// "Hugo (50 %)" → ("Hugo", 50); "Hugo" → ("Hugo", 100).
+fn with_weight(raw: &str, blank: &str) -> Result<(String, f64), DomainError> {
+    let Some(inner) = raw.strip_suffix(')').and_then(|r| r.trim_end().strip_suffix('%')) else {
+        return Ok((raw.to_string(), 100.0));
+    };
+    let Some(open) = inner.rfind('(') else { return Ok((raw.to_string(), 100.0)) };
+    let at = |reason: String| DomainError::new("trous", format!("Trou [{blank}] : {reason}"));
+    let weight = parse_number(&inner[open + 1..])
+        .ok_or_else(|| at(format!("le pourcentage de « {raw} » s'écrit comme (50 %).")))?;
+    let text = inner[..open].trim();
+    if text.is_empty() {
+        return Err(at(format!("« {raw} » : écrivez la réponse avant son pourcentage.")));
+    }
+    Ok((text.to_string(), weight))
+}
+
+/// "Hugo" at 100 %, "Hugo (50 %)" otherwise: what [`with_weight`] reads.
+fn weighted(text: String, weight: f64) -> String {
+    if is_full(weight) { text } else { format!("{text} ({} %)", fr_number_exact(weight)) }
+}
+
+/// "3,14", "3,14 ± 0,01" (or `+-`, `+/-`), "de 3 à 4".
+fn number_target(raw: &str) -> Option<NumberTarget> {
+    let lower = raw.trim().to_lowercase();
+    if let Some((min, max)) = lower.strip_prefix("de ").unwrap_or(&lower).split_once(" à ") {
+        return Some(NumberTarget::Range { min: parse_number(min)?, max: parse_number(max)? });
+    }
+    for sign in ["±", "+/-", "+-"] {
+        if let Some((value, tolerance)) = lower.split_once(sign) {
+            return Some(NumberTarget::Tolerance { value: parse_number(value)?, tolerance: parse_number(tolerance)? });
+        }
+    }
+    parse_number(&lower).map(NumberTarget::Exact)
+}
+
+fn target_text(target: NumberTarget) -> String {
+    match target {
+        NumberTarget::Exact(v) => fr_number_exact(v),
+        NumberTarget::Tolerance { value, tolerance } => {
+            format!("{} ± {}", fr_number_exact(value), fr_number_exact(tolerance))
+        }
+        NumberTarget::Range { min, max } => format!("de {} à {}", fr_number_exact(min), fr_number_exact(max)),
+    }
+}
+
+/// Is the line of blank `n` filled in (its kind alone is not)?
+fn blank_row_filled(champs: &BTreeMap<String, String>, n: usize) -> bool {
+    ["bonnes", "liste", "retour"].iter().any(|name| !field(champs, &format!("{name}_{n}")).is_empty())
+}
+
+/// Reads the line of blank `n`: `genre_n` (`courte`, `nombre` or `liste`), `bonnes_n` (the
+/// right answers, separated by `;`, each "(50 %)" if partly right), `liste_n` (a list's
+/// proposals in the order shown, right ones included), `exact_n` (a short answer's exact
+/// text), `retour_n` (the feedback of a right answer).
+fn blank_from_form(champs: &BTreeMap<String, String>, n: &str) -> Result<Blank, DomainError> {
+    let get = |name: &str| field(champs, &format!("{name}_{n}"));
+    let at = |reason: String| DomainError::new("trous", format!("Trou [{n}] : {reason}"));
+    let rights = split_list(get("bonnes"))
+        .iter()
+        .map(|r| with_weight(r, n))
+        .collect::<Result<Vec<(String, f64)>, DomainError>>()?;
+    if rights.is_empty() {
+        return Err(DomainError::new(
+            "trous",
+            format!(
+                "Le trou [{n}] n'a pas de bonne réponse : écrivez-la sur la ligne du trou [{n}], ou retirez [{n}] du texte."
+            ),
+        ));
+    }
+    let list = split_list(get("liste"));
+    let feedback = optional(get("retour"));
+    let feedback_of = |weight: f64| if is_full(weight) { feedback.clone() } else { None };
+    let blank = match get("genre") {
+        "liste" => {
+            if list.is_empty() {
+                return Err(at("écrivez la liste proposée à l'élève, bonne réponse comprise, séparée par « ; » \
+                     (par exemple « rouge ; vert ; bleu »)."
+                    .into()));
+            }
+            if let Some((missing, _)) = rights.iter().find(|(r, _)| !list.contains(r)) {
+                return Err(at(format!(
+                    "la bonne réponse « {missing} » n'est pas dans la liste proposée : ajoutez-la à la liste."
+                )));
+            }
+            let choices = list
+                .into_iter()
+                .map(|text| {
+                    let weight = rights.iter().find(|(r, _)| *r == text).map_or(0.0, |(_, w)| *w);
+                    Choice { text, weight, feedback: feedback_of(weight) }
+                })
+                .collect();
+            Blank::Choice { choices }
+        }
+        kind @ ("courte" | "nombre") => {
+            if !list.is_empty() {
+                return Err(at(
+                    "la liste proposée ne sert qu'à une liste de choix : videz-la, ou choisissez « Liste de choix »."
+                        .into(),
+                ));
+            }
+            if kind == "nombre" {
+                let mut answers = Vec::new();
+                for (text, weight) in rights {
+                    let target = number_target(&text).ok_or_else(|| {
+                        at(format!(
+                            "« {text} » n'est pas un nombre : écrivez par exemple 3,14, 3,14 ± 0,01 ou de 3 à 4."
+                        ))
+                    })?;
+                    answers.push(AcceptedNumber { target, weight, feedback: feedback_of(weight) });
+                }
+                Blank::Number { answers }
+            } else {
+                let answers = rights
+                    .into_iter()
+                    .map(|(text, weight)| AcceptedText { text, weight, feedback: feedback_of(weight) })
+                    .collect();
+                Blank::Text { answers, exact: champs.contains_key(&format!("exact_{n}")) }
+            }
+        }
+        _ => return Err(at("choisissez son genre : réponse courte, nombre ou liste de choix.".into())),
+    };
+    // What the domain checks of one blank (counts, weights, a right answer), said of this one.
+    let alone = Question {
+        title: String::new(),
+        category: None,
+        text: String::new(),
+        points: Points::ONE,
+        kind: QuestionKind::Cloze { segments: vec![Segment::Blank(blank.clone())] },
+        general_feedback: None,
+        image: None,
+    };
+    alone.check().map_err(|e| {
+        let mut reason = e.reason.chars();
+        let first = reason.next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
+        at(format!("{first}{}", reason.as_str()))
+    })?;
+    Ok(blank)
+}
+
+/// Reads a cloze question's blanks: `texte_trous`, the text with a marker `[1]`, `[2]`… where
+/// each blank goes, and one line per blank (see [`blank_from_form`]). Every marker needs its
+/// filled line and every filled line its marker; each number appears once.
+pub fn cloze_from_form(champs: &BTreeMap<String, String>) -> Result<Vec<Segment>, DomainError> {
+    let text = field(champs, "texte_trous");
+    let no_blank = || {
+        DomainError::new(
+            "texte_trous",
+            "Écrivez le texte à trous, avec [1] à la place du premier mot à trouver, [2] à la place du deuxième…",
+        )
+    };
+    let mut used: Vec<usize> = Vec::new();
+    let mut segments = Vec::new();
+    for piece in pieces(text) {
+        match piece {
+            Piece::Words(words) => segments.push(Segment::Text(words.to_string())),
+            Piece::Marker(digits) => {
+                let n = digits.parse::<usize>().ok().filter(|n| (1..=OPTIONS_MAX).contains(n)).ok_or_else(|| {
+                    DomainError::new(
+                        "texte_trous",
+                        format!(
+                            "[{digits}] n'est pas un numéro de trou : numérotez les trous de [1] à [{OPTIONS_MAX}]."
+                        ),
+                    )
+                })?;
+                if used.contains(&n) {
+                    return Err(DomainError::new(
+                        "texte_trous",
+                        format!("[{n}] apparaît deux fois dans le texte : donnez à chaque trou son propre numéro."),
+                    ));
+                }
+                used.push(n);
+                segments.push(Segment::Blank(blank_from_form(champs, &n.to_string())?));
+            }
+        }
+    }
+    if used.is_empty() {
+        return Err(no_blank());
+    }
+    if let Some(n) = (1..=OPTIONS_MAX).find(|n| !used.contains(n) && blank_row_filled(champs, *n)) {
+        return Err(DomainError::new(
+            "texte_trous",
+            format!(
+                "La ligne du trou [{n}] est remplie, mais [{n}] n'est pas dans le texte : placez [{n}] à l'endroit \
+                 du trou, ou videz la ligne."
+            ),
+        ));
+    }
+    Ok(segments)
+}
+
+/// One blank's line of the form, as [`blank_from_form`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+struct BlankRow {
+    kind: &'static str,
+    right: String,
+    list: String,
+    exact: bool,
+    feedback: String,
+}
+
+impl Default for BlankRow {
+    fn default() -> Self {
+        BlankRow { kind: "courte", right: String::new(), list: String::new(), exact: false, feedback: String::new() }
+    }
+}
+
+/// A cloze question's form: its text with markers, and one line per blank.
+fn cloze_form(segments: &[Segment]) -> (String, Vec<BlankRow>) {
+    let mut text = String::new();
+    let mut rows = Vec::new();
+    for segment in segments {
+        match segment {
+            Segment::Text(words) => text.push_str(words),
+            Segment::Blank(blank) => {
+                rows.push(blank_row(blank));
+                text.push_str(&format!("[{}]", rows.len()));
+            }
+        }
+    }
+    (text, rows)
+}
+
+fn blank_row(blank: &Blank) -> BlankRow {
+    let join = |parts: Vec<String>| parts.join(" ; ");
+    // The feedback of the right answers (the form keeps one per blank).
+    let feedback = |all: Vec<(f64, &Option<String>)>| {
+        all.into_iter().find(|(w, _)| is_full(*w)).and_then(|(_, f)| f.clone()).unwrap_or_default()
+    };
+    match blank {
+        Blank::Text { answers, exact } => BlankRow {
+            kind: "courte",
+            right: join(answers.iter().map(|a| weighted(a.text.clone(), a.weight)).collect()),
+            list: String::new(),
+            exact: *exact,
+            feedback: feedback(answers.iter().map(|a| (a.weight, &a.feedback)).collect()),
+        },
+        Blank::Number { answers } => BlankRow {
+            kind: "nombre",
+            right: join(answers.iter().map(|a| weighted(target_text(a.target), a.weight)).collect()),
+            list: String::new(),
+            exact: false,
+            feedback: feedback(answers.iter().map(|a| (a.weight, &a.feedback)).collect()),
+        },
+        Blank::Choice { choices } => BlankRow {
+            kind: "liste",
+            right: join(
+                choices.iter().filter(|c| c.weight != 0.0).map(|c| weighted(c.text.clone(), c.weight)).collect(),
+            ),
+            list: join(choices.iter().map(|c| c.text.clone()).collect()),
+            exact: false,
+            feedback: feedback(choices.iter().map(|c| (c.weight, &c.feedback)).collect()),
+        },
+    }
+}
+
+/// The fields the cloze form posts for this text and these lines.
+fn cloze_fields(text: &str, rows: &[BlankRow]) -> BTreeMap<String, String> {
+    let mut fields = BTreeMap::from([("texte_trous".to_string(), text.to_string())]);
+    for (k, row) in rows.iter().enumerate() {
+        let n = k + 1;
+        fields.insert(format!("genre_{n}"), row.kind.to_string());
+        fields.insert(format!("bonnes_{n}"), row.right.clone());
+        fields.insert(format!("liste_{n}"), row.list.clone());
+        fields.insert(format!("retour_{n}"), row.feedback.clone());
+        if row.exact {
+            fields.insert(format!("exact_{n}"), "1".into());
+        }
+    }
+    fields
 }
 
 /// "2026-12-01T08:00" (a `datetime-local` field, Paris time) → the instant.
@@ -523,6 +897,10 @@ fn QuizView(d: QuizPageData, mode: Mode, actions: QuizActions, imported: Option<
             <p class="muted small">{owner}
                 {(mine && q.shared).then_some(" Vos collègues le voient, peuvent l'exporter et le donner à leurs classes.")}</p>
             {(!q.description.is_empty()).then(|| view! { <p>{q.description.clone()}</p> })}
+            {(count > 0).then(|| view! {
+                <p><a class="button secondary" href=format!("/quiz/{quiz}/apercu")>"Aperçu élève"</a>
+                    <span class="muted small">" — répondre comme un élève et vérifier la correction, sans rien enregistrer."</span></p>
+            })}
         </header>
         {imported.map(|n| view! {
             <p class="notice" role="status">{format!("Import terminé : {n} question{} ajoutée{}.", if n > 1 { "s" } else { "" }, if n > 1 { "s" } else { "" })}</p>
@@ -653,6 +1031,9 @@ fn QuestionItem(
             })}
             <p class="question-text">{q.text.clone()}</p>
             <Answers kind=q.kind.clone()/>
+            {(mine && !editable).then(|| view! {
+                <p class="muted small">"Ce texte à trous ne peut pas être modifié sur la page : il porte des retours ou des réponses (avec « ; ») qu'une ligne par trou ne sait pas écrire. Modifiez-le dans son fichier GIFT, puis importez-le de nouveau."</p>
+            })}
             {q.general_feedback.clone().map(|f| view! { <p class="small feedback">"Retour général : " {f}</p> })}
             {confirm}
             {tools}
@@ -794,6 +1175,8 @@ struct RowValues {
     margin: String,
     min: String,
     max: String,
+    /// The right-hand side of a matching pair.
+    matched: String,
 }
 
 fn rows_of(kind: &QuestionKind) -> Vec<RowValues> {
@@ -845,7 +1228,14 @@ fn rows_of(kind: &QuestionKind) -> Vec<RowValues> {
                 row
             })
             .collect(),
-        _ => Vec::new(),
+        QuestionKind::Matching { pairs } => pairs
+            .iter()
+            .map(|(left, right)| RowValues { text: left.clone(), matched: right.clone(), ..Default::default() })
+            .collect(),
+        QuestionKind::Ordering { items } => {
+            items.iter().map(|item| RowValues { text: item.clone(), ..Default::default() }).collect()
+        }
+        QuestionKind::TrueFalse { .. } | QuestionKind::Cloze { .. } | QuestionKind::Open => Vec::new(),
     }
 }
 
@@ -971,18 +1361,91 @@ fn QuestionForm(
             </fieldset>
         }
         .into_any(),
+        EditKind::Matching => view! {
+            <fieldset>
+                <legend>"Paires à associer (l'élève choisit, pour chaque élément, ce qui lui correspond ; les lignes vides sont ignorées)"</legend>
+                {rows.iter().enumerate().map(|(i, r)| view! {
+                    <div class="option-row">
+                        <label>{format!("Élément {}", i + 1)} <input name=format!("champs[gauche_{i}]") value=r.text.clone()/></label>
+                        <label>"correspond à"<span class="visually-hidden">{format!(" (paire {})", i + 1)}</span>
+                            <input name=format!("champs[droite_{i}]") value=r.matched.clone()/></label>
+                    </div>
+                }).collect_view()}
+            </fieldset>
+        }
+        .into_any(),
+        EditKind::Ordering => view! {
+            <fieldset>
+                <legend>"Éléments dans le bon ordre (l'élève les reçoit mélangés ; les lignes vides sont ignorées)"</legend>
+                {rows.iter().enumerate().map(|(i, r)| view! {
+                    <div class="option-row">
+                        <label>{format!("Élément {}", i + 1)} <input name=format!("champs[element_{i}]") value=r.text.clone()/></label>
+                    </div>
+                }).collect_view()}
+            </fieldset>
+        }
+        .into_any(),
+        EditKind::Cloze => {
+            let (cloze_text, mut blanks) = match question.as_ref().map(|q| &q.kind) {
+                Some(QuestionKind::Cloze { segments }) => cloze_form(segments),
+                _ => (String::new(), Vec::new()),
+            };
+            let wanted = (blanks.len() + 2).clamp(4, OPTIONS_MAX);
+            blanks.resize_with(wanted, BlankRow::default);
+            view! {
+                <label class="block" for=fid("trous")>"Texte à trous : écrivez [1] à la place du premier mot à trouver, [2] à la place du deuxième…"</label>
+                <textarea id=fid("trous") name="champs[texte_trous]" rows="4" required
+                    placeholder="Le [1] se jette dans la mer du Nord après [2] km.">{cloze_text}</textarea>
+                <fieldset>
+                    <legend>"Les trous : une ligne par numéro (séparez plusieurs réponses par « ; »)"</legend>
+                    <p class="muted small">"Réponse courte : « Rhin ; le Rhin ». Nombre : « 1233 », « 9,81 ± 0,1 » ou « de 9 à 10 ». "
+                        "Liste de choix : la bonne réponse, et la liste que l'élève verra, bonne réponse comprise : « rouge ; vert ; bleu ». "
+                        "Une réponse en partie juste : « Hugo (50 %) ». Les lignes vides sont ignorées."</p>
+                    {blanks.into_iter().enumerate().map(|(k, b)| {
+                        let n = k + 1;
+                        let kind = b.kind;
+                        let of = format!(" du trou [{n}]");
+                        view! {
+                            <div class="option-row blank-row">
+                                <label>{format!("Trou [{n}]")}
+                                    <select name=format!("champs[genre_{n}]")>
+                                        <option value="courte" selected=kind == "courte">"Réponse courte"</option>
+                                        <option value="nombre" selected=kind == "nombre">"Nombre"</option>
+                                        <option value="liste" selected=kind == "liste">"Liste de choix"</option>
+                                    </select>
+                                </label>
+                                <label>"Bonne(s) réponse(s)"<span class="visually-hidden">{of.clone()}</span>
+                                    <input name=format!("champs[bonnes_{n}]") value=b.right/></label>
+                                <label>"Liste proposée (liste de choix)"<span class="visually-hidden">{of.clone()}</span>
+                                    <input name=format!("champs[liste_{n}]") value=b.list/></label>
+                                <label class="check"><input type="checkbox" name=format!("champs[exact_{n}]") value="1" checked=b.exact/>
+                                    " Texte exact"<span class="visually-hidden">{of.clone()}</span></label>
+                                <label>"Retour si juste"<span class="visually-hidden">{of}</span>
+                                    <input name=format!("champs[retour_{n}]") value=b.feedback/></label>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            }
+            .into_any()
+        }
         EditKind::Open => view! {
             <p class="muted small">"L'élève rédige sa réponse ; vous la corrigez ensuite."</p>
         }
         .into_any(),
+    };
+    let (text_label, text_required) = if kind == EditKind::Cloze {
+        ("Consigne (facultative, par exemple « Complétez avec les mots qui conviennent. »)", false)
+    } else {
+        ("Énoncé", true)
     };
     view! {
         <ActionForm action attr:class="question-form">
             <input type="hidden" name="quiz" value=quiz.to_string()/>
             {existing.as_ref().map(|l| view! { <input type="hidden" name="question" value=l.id.to_string()/> })}
             <input type="hidden" name="champs[type]" value=kind.code()/>
-            <label class="block" for=fid("enonce")>"Énoncé"</label>
-            <textarea id=fid("enonce") name="champs[enonce]" rows="3" required>{text}</textarea>
+            <label class="block" for=fid("enonce")>{text_label}</label>
+            <textarea id=fid("enonce") name="champs[enonce]" rows="3" required=text_required>{text}</textarea>
             <div class="form-grid">
                 <label>"Points" <input name="champs[points]" value=points inputmode="decimal" size="5"/></label>
                 <label>"Titre (facultatif, pour vous retrouver)" <input name="champs[titre]" value=title/></label>
@@ -997,56 +1460,6 @@ fn QuestionForm(
     }
 }
 
-/// "Ou choisir un fichier" for GIFT text: fills the textarea `target` with the chosen file's
-/// text (UTF-8, or the Windows-1252 some editors write). Appears once hydrated; without
-/// JavaScript, pasting does the same. Files over the GIFT limit are refused before reading.
-#[component]
-fn GiftFilePicker(target: &'static str) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let problem = RwSignal::new(None::<String>);
-    let max_bytes = domain::quiz::gift::GIFT_MAX_BYTES;
-    let picker_id = format!("{target}-fichier");
-    let on_change = move |ev: leptos::ev::Event| {
-        use leptos::wasm_bindgen::JsCast;
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
-        if file.size() > max_bytes as f64 {
-            problem.set(Some(format!(
-                "« {} » dépasse {} Ko : partagez les questions entre plusieurs fichiers.",
-                file.name(),
-                max_bytes / 1024
-            )));
-            input.set_value("");
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let read = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await;
-            let area =
-                document().get_element_by_id(target).and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok());
-            match (read, area) {
-                (Ok(buffer), Some(area)) => {
-                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                    area.set_value(&domain::import::decode_spreadsheet_text(&bytes));
-                    problem.set(None);
-                }
-                _ => problem.set(Some("Le fichier n'a pas pu être lu : réessayez, ou collez son contenu.".into())),
-            }
-        });
-    };
-    move || {
-        hydrated.get().then(|| {
-            view! {
-                <p class="file-pick">
-                    <label for=picker_id.clone()>"Ou choisissez un fichier GIFT (il remplit la zone ci-dessus) : "</label>
-                    <input id=picker_id.clone() type="file" accept=".gift,.txt,text/plain" on:change=on_change/>
-                </p>
-                {move || problem.get().map(|p| view! { <p class="alert" role="alert">{p}</p> })}
-            }
-        })
-    }
-}
-
 #[component]
 fn GiftImportPanel(quiz: QuizId, action: ServerAction<ImportGiftForm>) -> impl IntoView {
     view! {
@@ -1056,7 +1469,9 @@ fn GiftImportPanel(quiz: QuizId, action: ServerAction<ImportGiftForm>) -> impl I
                 <input type="hidden" name="quiz" value=quiz.to_string()/>
                 <label class="block" for="gift_texte">"Collez des questions au format GIFT (Moodle) ; elles s'ajoutent à la fin du quiz :"</label>
                 <textarea id="gift_texte" name="texte" rows="6" required placeholder="::Capitale:: Quelle est la capitale de la France ? {=Paris ~Lyon ~Marseille}"></textarea>
-                <GiftFilePicker target="gift_texte"/>
+                <FilePicker target="gift_texte" max_bytes=domain::quiz::gift::GIFT_MAX_BYTES
+                    label="Ou choisissez un fichier GIFT (il remplit la zone ci-dessus) : " accept=".gift,.txt,text/plain"
+                    too_big="Partagez les questions entre plusieurs fichiers."/>
                 <p class="muted small">"Au moindre problème, rien n'est importé et chaque ligne à corriger est indiquée. Chaque question importée vaut 1 point."</p>
                 <button type="submit">"Importer"</button>
             </ActionForm>
@@ -1457,6 +1872,289 @@ mod tests {
         }
         fields.insert("exact".into(), "1".into());
         assert_eq!(question_from_form(&fields).ok(), Some(original));
+    }
+
+    fn reason(fields: &[(&str, &str)]) -> String {
+        match question_from_form(&form(fields)) {
+            Ok(q) => panic!("expected a refusal, got {q:?}"),
+            Err(e) => e.reason,
+        }
+    }
+
+    #[test]
+    fn a_matching_form_reads_its_pairs_and_leaves_blank_rows_out() {
+        let q = question_from_form(&form(&[
+            ("type", "appariement"),
+            ("enonce", "Associez chaque pays à sa capitale."),
+            ("points", "2"),
+            ("gauche_0", "France"),
+            ("droite_0", "Paris"),
+            ("gauche_1", ""),
+            ("droite_1", ""),
+            ("gauche_2", "Italie"),
+            ("droite_2", "Rome"),
+            ("retour_general", "Révisez la carte de l'Europe."),
+        ]));
+        let Ok(q) = q else { panic!("{q:?}") };
+        assert_eq!(
+            q.kind,
+            QuestionKind::Matching { pairs: vec![("France".into(), "Paris".into()), ("Italie".into(), "Rome".into())] }
+        );
+        assert_eq!(q.general_feedback.as_deref(), Some("Révisez la carte de l'Europe."));
+        assert_eq!(q.points.value(), 2.0);
+    }
+
+    #[test]
+    fn a_matching_form_refuses_half_a_pair_and_a_single_pair() {
+        let base =
+            [("type", "appariement"), ("enonce", "?"), ("points", "1"), ("gauche_0", "France"), ("droite_0", "Paris")];
+        let mut half = base.to_vec();
+        half.extend([("gauche_1", "Italie"), ("droite_1", " ")]);
+        assert_eq!(reason(&half), "Paire 2 : écrivez ses deux côtés, ou videz la ligne.");
+        assert_eq!(reason(&base), "Il faut au moins 2 paires.");
+    }
+
+    #[test]
+    fn an_ordering_form_keeps_the_order_written_and_refuses_an_item_twice_or_alone() {
+        let q = question_from_form(&form(&[
+            ("type", "ordre"),
+            ("enonce", "Rangez du plus ancien au plus récent."),
+            ("points", "1"),
+            ("element_0", "Antiquité"),
+            ("element_1", ""),
+            ("element_2", "Moyen Âge"),
+            ("element_3", "Renaissance"),
+        ]));
+        let Ok(q) = q else { panic!("{q:?}") };
+        assert_eq!(
+            q.kind,
+            QuestionKind::Ordering { items: vec!["Antiquité".into(), "Moyen Âge".into(), "Renaissance".into()] }
+        );
+        let twice = [("type", "ordre"), ("enonce", "?"), ("points", "1"), ("element_0", "a"), ("element_1", "a")];
+        assert_eq!(reason(&twice), "« a » apparaît deux fois dans la liste.");
+        let alone = [("type", "ordre"), ("enonce", "?"), ("points", "1"), ("element_0", "a")];
+        assert_eq!(reason(&alone), "Il faut au moins 2 éléments à ordonner.");
+    }
+
+    fn cloze(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut fields = vec![("type", "trous"), ("enonce", ""), ("points", "3")];
+        fields.extend_from_slice(extra);
+        fields
+    }
+
+    #[test]
+    fn a_cloze_form_reads_each_blank_by_its_kind_in_the_order_of_the_text() {
+        let q = question_from_form(&form(&cloze(&[
+            ("texte_trous", "Le [1] mesure [3] km et coule vers [2]."),
+            ("genre_1", "courte"),
+            ("bonnes_1", "Rhin ; le Rhin ; Rhein (50 %)"),
+            ("retour_1", "Bien vu"),
+            ("exact_1", "1"),
+            ("genre_2", "liste"),
+            ("bonnes_2", "le nord"),
+            ("liste_2", "le sud ; le nord ; l'est"),
+            ("genre_3", "nombre"),
+            ("bonnes_3", "1 233 ± 10 ; de 1 000 à 1 500 (25 %)"),
+            ("genre_4", "courte"),
+            ("bonnes_4", ""),
+        ])));
+        let Ok(q) = q else { panic!("{q:?}") };
+        // No instruction: the title is the text, blanks as "…".
+        assert_eq!((q.text.as_str(), q.title.as_str()), ("", "Le … mesure … km et coule vers …."));
+        let text = |t: &str, weight: f64, feedback: Option<&str>| AcceptedText {
+            text: t.into(),
+            weight,
+            feedback: feedback.map(str::to_string),
+        };
+        let choice = |t: &str, weight: f64| Choice { text: t.into(), weight, feedback: None };
+        assert_eq!(
+            q.kind,
+            QuestionKind::Cloze {
+                segments: vec![
+                    Segment::Text("Le ".into()),
+                    Segment::Blank(Blank::Text {
+                        answers: vec![
+                            text("Rhin", 100.0, Some("Bien vu")),
+                            text("le Rhin", 100.0, Some("Bien vu")),
+                            text("Rhein", 50.0, None),
+                        ],
+                        exact: true,
+                    }),
+                    Segment::Text(" mesure ".into()),
+                    Segment::Blank(Blank::Number {
+                        answers: vec![
+                            AcceptedNumber {
+                                target: NumberTarget::Tolerance { value: 1233.0, tolerance: 10.0 },
+                                weight: 100.0,
+                                feedback: None,
+                            },
+                            AcceptedNumber {
+                                target: NumberTarget::Range { min: 1000.0, max: 1500.0 },
+                                weight: 25.0,
+                                feedback: None,
+                            },
+                        ],
+                    }),
+                    Segment::Text(" km et coule vers ".into()),
+                    Segment::Blank(Blank::Choice {
+                        choices: vec![choice("le sud", 0.0), choice("le nord", 100.0), choice("l'est", 0.0)]
+                    }),
+                    Segment::Text(".".into()),
+                ],
+            }
+        );
+    }
+
+    #[test]
+    fn a_cloze_form_says_exactly_what_to_fix() {
+        let cases: [(&[(&'static str, &'static str)], &str); 12] = [
+            (
+                &[],
+                "Écrivez le texte à trous, avec [1] à la place du premier mot à trouver, [2] à la place du deuxième…",
+            ),
+            (
+                &[("texte_trous", "Rien à [compléter]."), ("bonnes_1", "x")],
+                "Écrivez le texte à trous, avec [1] à la place du premier mot à trouver, [2] à la place du deuxième…",
+            ),
+            (
+                &[
+                    ("texte_trous", "Le [1] et le [2]."),
+                    ("genre_1", "courte"),
+                    ("bonnes_1", "Rhin"),
+                    ("genre_2", "courte"),
+                ],
+                "Le trou [2] n'a pas de bonne réponse : écrivez-la sur la ligne du trou [2], ou retirez [2] du texte.",
+            ),
+            (
+                &[("texte_trous", "Le [1]."), ("genre_1", "courte"), ("bonnes_1", "Rhin"), ("bonnes_3", "Rhône")],
+                "La ligne du trou [3] est remplie, mais [3] n'est pas dans le texte : placez [3] à l'endroit du trou, ou videz la ligne.",
+            ),
+            (
+                &[("texte_trous", "Le [1] et le [1]."), ("genre_1", "courte"), ("bonnes_1", "Rhin")],
+                "[1] apparaît deux fois dans le texte : donnez à chaque trou son propre numéro.",
+            ),
+            (
+                &[("texte_trous", "Le [0]."), ("genre_1", "courte"), ("bonnes_1", "Rhin")],
+                "[0] n'est pas un numéro de trou : numérotez les trous de [1] à [100].",
+            ),
+            (
+                &[("texte_trous", "Il y a [1] jours."), ("genre_1", "nombre"), ("bonnes_1", "beaucoup")],
+                "Trou [1] : « beaucoup » n'est pas un nombre : écrivez par exemple 3,14, 3,14 ± 0,01 ou de 3 à 4.",
+            ),
+            (
+                &[("texte_trous", "En [1]."), ("genre_1", "liste"), ("bonnes_1", "été")],
+                "Trou [1] : écrivez la liste proposée à l'élève, bonne réponse comprise, séparée par « ; » (par exemple « rouge ; vert ; bleu »).",
+            ),
+            (
+                &[
+                    ("texte_trous", "En [1]."),
+                    ("genre_1", "liste"),
+                    ("bonnes_1", "été"),
+                    ("liste_1", "hiver ; automne"),
+                ],
+                "Trou [1] : la bonne réponse « été » n'est pas dans la liste proposée : ajoutez-la à la liste.",
+            ),
+            (
+                &[("texte_trous", "En [1]."), ("genre_1", "liste"), ("bonnes_1", "été"), ("liste_1", "été")],
+                "Trou [1] : il faut au moins 2 propositions.",
+            ),
+            (
+                &[("texte_trous", "Le [1]."), ("genre_1", "courte"), ("bonnes_1", "Rhin"), ("liste_1", "Rhin ; Rhône")],
+                "Trou [1] : la liste proposée ne sert qu'à une liste de choix : videz-la, ou choisissez « Liste de choix ».",
+            ),
+            (
+                &[("texte_trous", "Le [1]."), ("genre_1", "courte"), ("bonnes_1", "Rhein (50 %)")],
+                "Trou [1] : au moins une réponse acceptée doit valoir 100 %.",
+            ),
+        ];
+        for (fields, expected) in cases {
+            assert_eq!(reason(&cloze(fields)), expected, "{fields:?}");
+        }
+        let bad_weight =
+            reason(&cloze(&[("texte_trous", "Le [1]."), ("genre_1", "courte"), ("bonnes_1", "Rhin (beaucoup %)")]));
+        assert_eq!(bad_weight, "Trou [1] : le pourcentage de « Rhin (beaucoup %) » s'écrit comme (50 %).");
+        let no_kind = reason(&cloze(&[("texte_trous", "Le [1]."), ("genre_1", "dessin"), ("bonnes_1", "Rhin")]));
+        assert_eq!(no_kind, "Trou [1] : choisissez son genre : réponse courte, nombre ou liste de choix.");
+    }
+
+    #[test]
+    fn new_matching_ordering_and_cloze_questions_come_back_through_their_forms_unchanged() {
+        let matching = question_from_form(&form(&[
+            ("type", "appariement"),
+            ("enonce", "?"),
+            ("points", "1"),
+            ("gauche_0", "chat"),
+            ("droite_0", "miaule"),
+            ("gauche_1", "chien"),
+            ("droite_1", "aboie"),
+        ]));
+        let Ok(matching) = matching else { panic!("{matching:?}") };
+        let mut fields = form(&[("type", "appariement"), ("enonce", "?"), ("points", "1")]);
+        for (i, r) in rows_of(&matching.kind).iter().enumerate() {
+            fields.insert(format!("gauche_{i}"), r.text.clone());
+            fields.insert(format!("droite_{i}"), r.matched.clone());
+        }
+        assert_eq!(question_from_form(&fields).ok(), Some(matching));
+
+        let ordering = question_from_form(&form(&[
+            ("type", "ordre"),
+            ("enonce", "?"),
+            ("points", "1"),
+            ("element_0", "un"),
+            ("element_1", "deux"),
+        ]));
+        let Ok(ordering) = ordering else { panic!("{ordering:?}") };
+        let mut fields = form(&[("type", "ordre"), ("enonce", "?"), ("points", "1")]);
+        for (i, r) in rows_of(&ordering.kind).iter().enumerate() {
+            fields.insert(format!("element_{i}"), r.text.clone());
+        }
+        assert_eq!(question_from_form(&fields).ok(), Some(ordering));
+
+        let written = cloze(&[
+            ("enonce", "Complétez."),
+            ("texte_trous", "[2] vaut [1], à peu près."),
+            ("genre_1", "nombre"),
+            ("bonnes_1", "3,14 ± 0,01 ; -3,5 (10 %)"),
+            ("retour_1", "Oui"),
+            ("genre_2", "liste"),
+            ("bonnes_2", "Pi ; π (50 %)"),
+            ("liste_2", "Tau ; Pi ; π"),
+        ]);
+        let Ok(q) = question_from_form(&form(&written)) else { panic!("a valid cloze form") };
+        let QuestionKind::Cloze { segments } = &q.kind else { panic!("cloze") };
+        assert_eq!(EditKind::of(&q.kind), Some(EditKind::Cloze));
+        let (text, rows) = cloze_form(segments);
+        // Renumbered in the order of the text.
+        assert_eq!(text, "[1] vaut [2], à peu près.");
+        assert_eq!(rows[1].right, "3,14 ± 0,01 ; -3,5 (10 %)");
+        let mut fields = cloze_fields(&text, &rows);
+        fields.extend(form(&[("type", "trous"), ("enonce", "Complétez."), ("points", "3")]));
+        assert_eq!(question_from_form(&fields).ok(), Some(q));
+    }
+
+    #[test]
+    fn a_cloze_question_the_form_cannot_write_back_is_not_offered_for_editing() {
+        // Imported from GIFT: a feedback on a wrong choice, which one line per blank cannot hold.
+        let kind = QuestionKind::Cloze {
+            segments: vec![
+                Segment::Text("En ".into()),
+                Segment::Blank(Blank::Choice {
+                    choices: vec![
+                        Choice { text: "été".into(), weight: 100.0, feedback: None },
+                        Choice { text: "hiver".into(), weight: 0.0, feedback: Some("Il fait froid.".into()) },
+                    ],
+                }),
+            ],
+        };
+        assert_eq!(EditKind::of(&kind), None);
+        assert_eq!(kind_label(&kind), "Texte à trous");
+    }
+
+    #[test]
+    fn every_type_is_offered_once_with_its_own_code() {
+        for kind in EditKind::ALL {
+            assert_eq!(EditKind::from_code(kind.code()), Some(kind));
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::db::{AnswerRow, AssignmentRow, AttemptRow, Finished};
 use super::{AssignmentResults, AttemptQuestion, AttemptResult, AttemptView, Correction, QuestionStat, StudentResult};
 use crate::classes::api::PersonLine;
 use domain::quiz::assignment::{FeedbackPolicy, QuizResult, ResultStatus, right_answers};
-use domain::quiz::{Outcome, Question, QuestionKind, Response, Score, score};
+use domain::quiz::{Outcome, Question, QuestionKind, Response, Score, Shuffle, score};
 use domain::{QuizQuestionId, UserId};
 use std::collections::HashMap;
 
@@ -22,7 +22,12 @@ pub fn outcome(
     q: &Question,
     r: Option<&Response>,
 ) -> Outcome {
-    let shuffle = a.settings.option_shuffle(attempt.seed, id.0);
+    shown_outcome(a.settings.option_shuffle(attempt.seed, id.0), q, r)
+}
+
+/// Scores one answer given against the options in the order `shuffle` showed them (the
+/// teacher's preview shows them as written).
+pub fn shown_outcome(shuffle: Shuffle, q: &Question, r: Option<&Response>) -> Outcome {
     let authoring = r.map(|r| shuffle.to_authoring(q, r.clone()));
     if matches!(q.kind, QuestionKind::Open) && authoring.is_none() {
         // An open question left blank earns nothing; only a written answer waits for the teacher.

@@ -4,7 +4,8 @@
 //! scoring, the key-free student view, GIFT) is `domain::quiz`; the rules of access and of
 //! assignments are `domain::quiz::access` and `domain::quiz::assignment`.
 //!
-//! Pages: a student's quizzes and attempts (`taking.rs`, under `/mes-quiz`). The types below
+//! Pages: a student's quizzes and attempts (`taking.rs`, under `/mes-quiz`), the teacher's
+//! (`authoring.rs`) and their preview as a student (`preview.rs`). The types below
 //! are what the server functions in `api.rs` take and return. A type that reaches a student (`AttemptView`, `SavedAnswer`, `AttemptResult`) carries the answer
 //! key and feedback only inside a `Correction`, and only once it is due.
 
@@ -23,6 +24,7 @@ pub mod taking;
 
 pub use taking::{AttemptPage, MyQuizzesPage};
 pub mod live_pages;
+pub mod preview;
 
 use domain::quiz::assignment::{FeedbackPolicy, QuizResult};
 use domain::quiz::gift::GiftProblem;
@@ -233,6 +235,17 @@ pub struct AnswersSaved {
     /// Answers written or cleared.
     pub changed: usize,
     pub submitted: bool,
+}
+
+/// A quiz as a student would see it, for the teachers who may read it ("Aperçu élève"): the
+/// key-free questions with the answers typed so far, and the correction of the one checked.
+/// Nothing of it is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuizPreview {
+    pub quiz: QuizId,
+    pub title: String,
+    /// Options in the order written (`Shuffle::none`), never locked.
+    pub questions: Vec<AttemptQuestion>,
 }
 
 /// An assignment of a quiz, as the quiz page lists it.

@@ -271,7 +271,7 @@ fn AttemptScreenView(s: AttemptScreen, answer: ServerAction<AnswerAttempt>) -> i
 
 /// Saving state of one question, once hydrated.
 #[derive(Debug, Clone, PartialEq)]
-enum SaveState {
+pub enum SaveState {
     Idle,
     Saving,
     Saved(i64),
@@ -443,8 +443,11 @@ fn save_question(
     });
 }
 
+/// One question of the attempt form, as a student sees it: its inputs, its correction once
+/// shown, "Vérifier ma réponse" under immediate feedback. Also the teacher's preview
+/// (`preview.rs`), which shows exactly this.
 #[component]
-fn QuestionBlock(
+pub fn QuestionBlock(
     n: usize,
     total: usize,
     q: AttemptQuestion,

@@ -416,3 +416,249 @@ async fn the_results_csv_says_who_did_what_and_leaves_not_submitted_empty() {
     assert_eq!(colleague.get(&path).await.status(), StatusCode::OK, "marc.lemoine teaches 4e C");
     assert_eq!(prof.get("/quiz/resultats/123456789/export.csv").await.status(), StatusCode::NOT_FOUND);
 }
+
+/// The fields of a cloze question's form: the Rhine's length and where it flows.
+fn rhine_form<'a>(quiz: &'a str, text: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("quiz", quiz),
+        ("champs[type]", "trous"),
+        ("champs[enonce]", "Complétez."),
+        ("champs[points]", "2"),
+        ("champs[texte_trous]", text),
+        ("champs[genre_1]", "courte"),
+        ("champs[bonnes_1]", "Rhin ; le Rhin"),
+        ("champs[liste_1]", ""),
+        ("champs[retour_1]", "Oui, le Rhin."),
+        ("champs[genre_2]", "nombre"),
+        ("champs[bonnes_2]", "1 233 ± 10"),
+        ("champs[liste_2]", ""),
+        ("champs[retour_2]", ""),
+        ("champs[genre_3]", "liste"),
+        ("champs[bonnes_3]", "mer du Nord"),
+        ("champs[liste_3]", "Méditerranée ; mer du Nord ; Manche"),
+        ("champs[retour_3]", ""),
+        ("champs[genre_4]", "courte"),
+        ("champs[bonnes_4]", ""),
+        ("champs[liste_4]", ""),
+        ("champs[retour_4]", ""),
+    ]
+}
+
+#[tokio::test]
+async fn the_question_form_writes_matching_ordering_and_cloze_questions_and_saves_nothing_refused() {
+    use domain::quiz::{Blank, Segment};
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let quiz = create(&prof, "Trois types").await;
+    let q = quiz.to_string();
+    let save = "/api/quiz/formulaire/question";
+
+    let matching = [
+        ("quiz", q.as_str()),
+        ("champs[type]", "appariement"),
+        ("champs[enonce]", "Associez chaque pays à sa capitale."),
+        ("champs[points]", "3"),
+        ("champs[gauche_0]", "France"),
+        ("champs[droite_0]", "Paris"),
+        ("champs[gauche_1]", "Italie"),
+        ("champs[droite_1]", "Rome"),
+        ("champs[gauche_2]", ""),
+        ("champs[droite_2]", ""),
+        ("champs[retour_general]", "Revoyez la carte."),
+    ];
+    ok::<i64>("matching", prof.call(save, &matching).await);
+    let ordering = [
+        ("quiz", q.as_str()),
+        ("champs[type]", "ordre"),
+        ("champs[enonce]", "Du plus ancien au plus récent."),
+        ("champs[points]", "1"),
+        ("champs[element_0]", "Antiquité"),
+        ("champs[element_1]", "Moyen Âge"),
+        ("champs[element_2]", ""),
+    ];
+    ok::<i64>("ordering", prof.call(save, &ordering).await);
+    let cloze: i64 =
+        ok("cloze", prof.call(save, &rhine_form(&q, "Le [1] mesure [2] km et se jette dans la [3].")).await);
+
+    let d = detail(&prof, quiz).await;
+    assert_eq!(d.questions.len(), 3);
+    assert_eq!(
+        d.questions[0].question.kind,
+        QuestionKind::Matching { pairs: vec![("France".into(), "Paris".into()), ("Italie".into(), "Rome".into())] }
+    );
+    assert_eq!(d.questions[0].question.general_feedback.as_deref(), Some("Revoyez la carte."));
+    assert_eq!(
+        d.questions[1].question.kind,
+        QuestionKind::Ordering { items: vec!["Antiquité".into(), "Moyen Âge".into()] }
+    );
+    let QuestionKind::Cloze { segments } = &d.questions[2].question.kind else { panic!("cloze") };
+    let blanks: Vec<&Blank> = segments
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Blank(b) => Some(b),
+            Segment::Text(_) => None,
+        })
+        .collect();
+    assert!(matches!(blanks[..], [Blank::Text { .. }, Blank::Number { .. }, Blank::Choice { .. }]), "{blanks:?}");
+    assert_eq!(d.questions[2].question.points.value(), 2.0);
+
+    // Refused, each with what to fix; nothing saved.
+    let mut half = matching.to_vec();
+    half[7] = ("champs[droite_1]", "");
+    let reason = refused("half a pair", prof.call::<i64>(save, &half).await);
+    assert_eq!(reason, "Paire 2 : écrivez ses deux côtés, ou videz la ligne.");
+    let reason = refused("marker without its line", prof.call::<i64>(save, &rhine_form(&q, "Le [1] et le [4].")).await);
+    assert!(reason.starts_with("Le trou [4] n'a pas de bonne réponse"), "{reason}");
+    let reason =
+        refused("line without its marker", prof.call::<i64>(save, &rhine_form(&q, "Le [1] mesure [2] km.")).await);
+    assert!(reason.starts_with("La ligne du trou [3] est remplie, mais [3] n'est pas dans le texte"), "{reason}");
+    let mut not_a_number = rhine_form(&q, "Le [1] mesure [2] km et se jette dans la [3].");
+    not_a_number[10] = ("champs[bonnes_2]", "beaucoup");
+    let reason = refused("not a number", prof.call::<i64>(save, &not_a_number).await);
+    assert!(reason.starts_with("Trou [2] : « beaucoup » n'est pas un nombre"), "{reason}");
+    assert_eq!(questions_of(&app, quiz).await, 3);
+
+    // Editing a cloze question replaces it in place; a refused edit leaves it as it was.
+    let cloze_s = cloze.to_string();
+    let mut edit = rhine_form(&q, "Le fleuve [1] mesure [2] km et se jette dans la [3].");
+    edit.push(("question", &cloze_s));
+    assert_eq!(ok::<i64>("edit", prof.call(save, &edit).await), cloze);
+    let mut bad_edit = rhine_form(&q, "Le [1] et le [1].");
+    bad_edit.push(("question", &cloze_s));
+    let reason = refused("marker twice", prof.call::<i64>(save, &bad_edit).await);
+    assert_eq!(reason, "[1] apparaît deux fois dans le texte : donnez à chaque trou son propre numéro.");
+    let d = detail(&prof, quiz).await;
+    let QuestionKind::Cloze { segments } = &d.questions[2].question.kind else { panic!("cloze") };
+    assert_eq!(segments[0], Segment::Text("Le fleuve ".into()));
+    assert_eq!(questions_of(&app, quiz).await, 3);
+}
+
+#[tokio::test]
+async fn the_student_preview_checks_answers_stores_nothing_and_is_only_for_those_who_may_read_the_quiz() {
+    use app::quizzes::{Correction, QuizPreview};
+    let app = spawn_app().await;
+    second_establishment(&app).await;
+    let prof = app.login_as("demo.prof").await;
+    let quiz = create(&prof, "Aperçu").await;
+    let q = quiz.to_string();
+    let capital: i64 = ok("capital", prof.call("/api/quiz/formulaire/question", &capital_form(&q, "1")).await);
+    let cloze: i64 = ok(
+        "cloze",
+        prof.call("/api/quiz/formulaire/question", &rhine_form(&q, "Le [1] mesure [2] km et se jette dans la [3]."))
+            .await,
+    );
+    // Given to 4e C, so that a result could be counted if the preview wrote anything.
+    let class_4c = format!("c:{}", app.unit_id("classes", "0671234A", "4e C").await);
+    ok::<i64>(
+        "assign",
+        prof.call("/api/quiz/formulaire/donner", &assign_form(&q, &class_4c, &hours_from_now(-1), &hours_from_now(48)))
+            .await,
+    );
+    let written = async || {
+        (app.count("SELECT COUNT(*) FROM quiz_attempts").await, app.count("SELECT COUNT(*) FROM quiz_answers").await)
+    };
+    assert_eq!(written().await, (0, 0));
+
+    // The preview is the key-free student view: options as written, no feedback, no key.
+    let (status, raw, preview) = prof
+        .call_json_raw::<QuizPreview>("/api/quiz/apercu", &json!({ "quiz": quiz, "reponses": {}, "verifier": null }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{raw}");
+    let preview = preview.expect("a preview");
+    assert_eq!(preview.questions.iter().map(|p| p.id.0).collect::<Vec<_>>(), [capital, cloze]);
+    assert!(preview.questions.iter().all(|p| p.correction.is_none() && !p.locked));
+    for secret in ["Bravo", "Oui, le Rhin.", "1233", "weight"] {
+        assert!(!raw.contains(secret), "{secret} in {raw}");
+    }
+
+    // Checking an answer as the hydrated page does: the correction a student would get.
+    let capital_field = format!("reponses[q{capital}]");
+    let capital_s = capital.to_string();
+    let check = async |s: &Session, fields: &[(&str, &str)]| {
+        let mut form = vec![("quiz", q.as_str())];
+        form.extend_from_slice(fields);
+        s.call::<Correction>("/api/quiz/apercu/verifier", &form).await
+    };
+    let right = ok("right", check(&prof, &[(&capital_field, "1"), ("verifier", &capital_s)]).await);
+    assert_eq!((right.earned, right.correct), (Some(2.0), true));
+    assert_eq!(right.feedback, ["Bravo"]);
+    let wrong = ok("wrong", check(&prof, &[(&capital_field, "0"), ("verifier", &capital_s)]).await);
+    assert_eq!(
+        (wrong.earned, wrong.correct, wrong.right_answers.clone()),
+        (Some(0.0), false, vec!["Paris".to_string()])
+    );
+    let cloze_s = cloze.to_string();
+    let blanks = [format!("reponses[q{cloze}_0]"), format!("reponses[q{cloze}_1]"), format!("reponses[q{cloze}_2]")];
+    let partly = ok(
+        "cloze",
+        check(&prof, &[(&blanks[0], "rhin"), (&blanks[1], "1 240"), (&blanks[2], "0"), ("verifier", &cloze_s)]).await,
+    );
+    assert_eq!((partly.correct, partly.earned.map(|e| (e * 100.0).round())), (false, Some(133.0)));
+    let reason = refused("nothing to check", check(&prof, &[("verifier", &capital_s)]).await);
+    assert_eq!(reason, "Répondez à la question 1 avant de la vérifier.");
+    let reason = refused("not a number", check(&prof, &[(&blanks[1], "beaucoup"), ("verifier", &cloze_s)]).await);
+    assert!(reason.starts_with("Question 2 : le trou 2 attend un nombre"), "{reason}");
+
+    // Without JavaScript: the post goes to the preview with the answers in its address, and
+    // the page rendered on the server shows the correction and what was typed.
+    let res = prof
+        .http
+        .post(app.url("/api/quiz/apercu/verifier"))
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, app.url(&format!("/quiz/{quiz}/apercu")))
+        .form(&[
+            ("quiz", q.as_str()),
+            (&blanks[0], "Rhin"),
+            (&blanks[1], "1233"),
+            (&blanks[2], "1"),
+            ("verifier", &cloze_s),
+        ])
+        .send()
+        .await
+        .expect("posted");
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let location = res.headers()[header::LOCATION].to_str().expect("location").to_string();
+    assert!(location.starts_with(&format!("/quiz/{quiz}/apercu?")), "{location}");
+    assert!(location.ends_with(&format!("#q-{cloze}")), "{location}");
+    let page = prof.get(location.split('#').next().expect("path")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("page");
+    assert!(html.contains("Bonne réponse"), "{html}");
+    assert!(html.contains("Oui, le Rhin."), "the feedback of the blank");
+    assert!(html.contains(r#"value="Rhin""#), "what was typed stays in its field");
+    assert_eq!(written().await, (0, 0), "a preview writes no attempt and no answer");
+
+    // A colleague reads (and previews) a quiz only once it is shared; a student never; another
+    // establishment's teacher is told it does not exist.
+    let load = async |s: &Session| {
+        s.call_json::<QuizPreview>("/api/quiz/apercu", &json!({ "quiz": quiz, "reponses": {}, "verifier": null }))
+            .await
+            .0
+    };
+    app.give_password("marc.lemoine").await;
+    let colleague = app.login_as("marc.lemoine").await;
+    assert_eq!(load(&colleague).await, StatusCode::FORBIDDEN);
+    ok::<()>(
+        "share",
+        prof.call(
+            "/api/quiz/formulaire/modifier",
+            &[("quiz", &q), ("titre", "Aperçu"), ("description", ""), ("partage", "1")],
+        )
+        .await,
+    );
+    assert_eq!(load(&colleague).await, StatusCode::OK);
+    ok::<Correction>("colleague checks", check(&colleague, &[(&capital_field, "1"), ("verifier", &capital_s)]).await);
+    let eleve = app.login_as("demo.eleve").await;
+    assert_eq!(load(&eleve).await, StatusCode::FORBIDDEN);
+    assert_eq!(check(&eleve, &[(&capital_field, "1"), ("verifier", &capital_s)]).await.0, StatusCode::FORBIDDEN);
+    app.exec(
+        "INSERT INTO memberships (user_id, establishment_id, role) SELECT u.id, e.id, 'enseignant' FROM users u, \
+         establishments e WHERE u.username = 'admin.bartholdi' AND e.uai = '0681111B'",
+    )
+    .await;
+    let stranger = app.login_with("admin.bartholdi", "colmar-lycee-bartholdi").await;
+    assert_eq!(load(&stranger).await, StatusCode::NOT_FOUND);
+    assert_eq!(check(&stranger, &[(&capital_field, "1"), ("verifier", &capital_s)]).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(prof.get(&format!("/quiz/{quiz}/apercu")).await.status(), StatusCode::OK);
+    assert_eq!(written().await, (0, 0));
+}
