@@ -19,6 +19,7 @@ pub mod hub;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod live_db;
+pub mod results;
 pub mod taking;
 
 pub use taking::{AttemptPage, MyQuizzesPage};
