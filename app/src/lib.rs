@@ -97,7 +97,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mes-quiz") view=quizzes::MyQuizzesPage/>
                     <Route path=path!("mes-quiz/tentative/:id") view=quizzes::AttemptPage/>
                     <Route path=path!("quiz") view=quizzes::authoring::QuizListPage/>
-                    <Route path=path!("quiz/resultats/:assignment") view=quizzes::authoring::QuizResultsPage/>
+                    <Route path=path!("quiz/resultats/:assignment") view=quizzes::results::QuizResultsPage/>
+                    <Route path=path!("quiz/resultats/:assignment/corriger") view=quizzes::results::GradingPage/>
                     <Route path=path!("quiz/:id/apercu") view=quizzes::preview::QuizPreviewPage/>
                     <Route path=path!("quiz/:id") view=quizzes::authoring::QuizPage/>
                 </ParentRoute>

@@ -92,7 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/bulletin.pdf", get(app::bulletins::pdf_download))
         .route("/carnet-de-notes/export.csv", get(app::grades::csv_export))
         .route("/quiz/{id}/export.gift", get(app::quizzes::authoring::gift_export))
-        .route("/quiz/resultats/{id}/export.csv", get(app::quizzes::authoring::results_export))
+        .route("/quiz/resultats/{id}/export.csv", get(app::quizzes::results::results_export))
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .layer(axum::middleware::from_fn(layers::server_fn_status))

@@ -523,7 +523,12 @@ pub mod ssr {
 
     /// Closes an attempt whose time ran out, scoring what was saved in time. Returns the
     /// attempt as it now stands.
-    async fn settle(st: &AppState, a: &AssignmentRow, attempt: AttemptRow, now: i64) -> Result<AttemptRow, AppError> {
+    pub(crate) async fn settle(
+        st: &AppState,
+        a: &AssignmentRow,
+        attempt: AttemptRow,
+        now: i64,
+    ) -> Result<AttemptRow, AppError> {
         let deadline = a.settings.deadline(attempt.started_at);
         if attempt.submitted_at.is_some() || now < deadline {
             return Ok(attempt);
@@ -687,6 +692,7 @@ pub mod ssr {
                 response,
                 locked: checking,
                 earned_hundredths: outcome.as_ref().and_then(grading::earned_hundredths),
+                comment: None,
             };
             db::save_answer(&mut tx, &answer, now).await?;
             changed += 1;

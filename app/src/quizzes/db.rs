@@ -478,10 +478,13 @@ fn attempt_of(r: &AnyRow) -> Result<AttemptRow, sqlx::Error> {
     })
 }
 
-pub async fn attempt(db: &Db, id: AttemptId) -> Result<Option<AttemptRow>, sqlx::Error> {
+pub async fn attempt<'e, E>(executor: E, id: AttemptId) -> Result<Option<AttemptRow>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(&format!("SELECT {ATTEMPT_COLUMNS} FROM quiz_attempts WHERE id = $1"))
         .bind(id.0)
-        .fetch_optional(db)
+        .fetch_optional(executor)
         .await?
         .map(|r| attempt_of(&r))
         .transpose()
@@ -560,6 +563,8 @@ pub struct AnswerRow {
     pub response: Response,
     pub locked: bool,
     pub earned_hundredths: Option<i64>,
+    /// The teacher's comment on an open answer graded by hand.
+    pub comment: Option<String>,
 }
 
 fn answer_of(r: &AnyRow) -> Result<AnswerRow, AppError> {
@@ -572,10 +577,11 @@ fn answer_of(r: &AnyRow) -> Result<AnswerRow, AppError> {
             .with_context(|| format!("reading an answer to question {question}"))?,
         locked: r.try_get::<i64, _>("locked")? != 0,
         earned_hundredths: r.try_get("earned_hundredths")?,
+        comment: r.try_get("teacher_comment")?,
     })
 }
 
-const ANSWER_COLUMNS: &str = "attempt_id, question_id, response, locked, earned_hundredths";
+const ANSWER_COLUMNS: &str = "attempt_id, question_id, response, locked, earned_hundredths, teacher_comment";
 
 pub async fn answers<'e, E>(executor: E, attempt: AttemptId) -> Result<Vec<AnswerRow>, AppError>
 where
@@ -665,6 +671,59 @@ pub async fn finish_attempt(tx: &mut Tx<'_>, attempt: AttemptId, done: &Finished
             .execute(&mut **tx)
             .await?;
     }
+    Ok(())
+}
+
+/// Takes a submitted attempt's row for the rest of the transaction; `false` when it is not
+/// submitted (or does not exist).
+pub async fn lock_submitted_attempt(tx: &mut Tx<'_>, attempt: AttemptId) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE quiz_attempts SET started_at = started_at WHERE id = $1 AND submitted_at IS NOT NULL")
+            .bind(attempt.0)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    Ok(done > 0)
+}
+
+/// Points (and a comment) a teacher gave one open answer.
+pub struct ManualGrade {
+    pub question: QuizQuestionId,
+    pub earned_hundredths: i64,
+    pub comment: Option<String>,
+}
+
+/// Writes the teacher's grades of one submitted attempt's open answers and its new score,
+/// inside the transaction that locked it.
+pub async fn grade_attempt(
+    tx: &mut Tx<'_>,
+    attempt: AttemptId,
+    grades: &[ManualGrade],
+    score_hundredths: i64,
+    pending_manual: u32,
+    by: UserId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for g in grades {
+        sqlx::query(
+            "UPDATE quiz_answers SET earned_hundredths = $1, teacher_comment = $2, graded_by = $3, graded_at = $4
+             WHERE attempt_id = $5 AND question_id = $6",
+        )
+        .bind(g.earned_hundredths)
+        .bind(g.comment.clone())
+        .bind(by.0)
+        .bind(now)
+        .bind(attempt.0)
+        .bind(g.question.0)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("UPDATE quiz_attempts SET score_hundredths = $1, pending_manual = $2 WHERE id = $3")
+        .bind(score_hundredths)
+        .bind(i64::from(pending_manual))
+        .bind(attempt.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

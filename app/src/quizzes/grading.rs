@@ -2,16 +2,25 @@
 //! attempt's view (questions without their key, a correction only once due), the score of a
 //! finished attempt, and an assignment's results. The scoring itself is `domain::quiz::score`.
 
-use super::db::{AnswerRow, AssignmentRow, AttemptRow, Finished};
-use super::{AssignmentResults, AttemptQuestion, AttemptResult, AttemptView, Correction, QuestionStat, StudentResult};
+use super::db::{AnswerRow, AssignmentRow, AttemptRow, Finished, ManualGrade};
+use super::{
+    AssignmentResults, AttemptQuestion, AttemptResult, AttemptView, Correction, GradingSheet, OpenAnswer, OpenQuestion,
+    QuestionStat, StudentResult,
+};
 use crate::classes::api::PersonLine;
 use domain::quiz::assignment::{FeedbackPolicy, QuizResult, ResultStatus, right_answers};
+use domain::quiz::distribution::{Given, distribution};
 use domain::quiz::{Outcome, Question, QuestionKind, Response, Score, Shuffle, score};
 use domain::{QuizQuestionId, UserId};
 use std::collections::HashMap;
 
 fn hundredths(points: f64) -> i64 {
     (points * 100.0).round() as i64
+}
+
+/// An answer given against the order the attempt showed, in the authoring order.
+fn authoring(a: &AssignmentRow, attempt: &AttemptRow, id: QuizQuestionId, q: &Question, r: &Response) -> Response {
+    a.settings.option_shuffle(attempt.seed, id.0).to_authoring(q, r.clone())
 }
 
 /// Scores one answer given against the order the attempt showed.
@@ -52,6 +61,7 @@ pub fn correction(outcome: Outcome, q: &Question) -> Correction {
             correct: s.correct,
             feedback: s.feedback,
             right_answers,
+            teacher_comment: None,
         },
         Outcome::NeedsManualGrading => Correction {
             earned: None,
@@ -59,8 +69,44 @@ pub fn correction(outcome: Outcome, q: &Question) -> Correction {
             correct: false,
             feedback: q.general_feedback.iter().cloned().collect(),
             right_answers,
+            teacher_comment: None,
         },
     }
+}
+
+/// The correction of a saved answer (or of none): as scored, and for an open answer the
+/// teacher graded, their points and comment.
+fn saved_correction(
+    a: &AssignmentRow,
+    attempt: &AttemptRow,
+    id: QuizQuestionId,
+    q: &Question,
+    saved: Option<&AnswerRow>,
+) -> Correction {
+    let mut c = correction(outcome(a, attempt, id, q, saved.map(|r| &r.response)), q);
+    if let Some(graded) = saved.filter(|_| matches!(q.kind, QuestionKind::Open)).and_then(|r| r.earned_hundredths) {
+        c.earned = Some(graded as f64 / 100.0);
+        c.correct = graded >= hundredths(q.points.value());
+        c.teacher_comment = saved.and_then(|r| r.comment.clone());
+    }
+    c
+}
+
+/// A submitted attempt's score and the open answers still waiting once the teacher's
+/// `grades` replace what those answers earned. The score moves by the difference, so that
+/// the rounding of the automatic part stays as it was at submission.
+pub fn regraded(a: &AssignmentRow, attempt: &AttemptRow, answers: &[AnswerRow], grades: &[ManualGrade]) -> (i64, u32) {
+    let mut score = attempt.score_hundredths.unwrap_or(0);
+    for g in grades {
+        let before = answers.iter().find(|r| r.question == g.question).and_then(|r| r.earned_hundredths);
+        score += g.earned_hundredths - before.unwrap_or(0);
+    }
+    let waiting = answers
+        .iter()
+        .filter(|r| a.question(r.question).is_some_and(|q| matches!(q.kind, QuestionKind::Open)))
+        .filter(|r| r.earned_hundredths.is_none() && !grades.iter().any(|g| g.question == r.question))
+        .count();
+    (score, u32::try_from(waiting).unwrap_or(u32::MAX))
 }
 
 /// Points earned by an outcome, in hundredths; `None` when the teacher grades it.
@@ -115,7 +161,7 @@ pub fn attempt_view(a: &AssignmentRow, attempt: &AttemptRow, answers: &[AnswerRo
                 question: q.student_view(a.settings.option_shuffle(attempt.seed, id.0)),
                 answer: saved.map(|r| r.response.clone()),
                 locked,
-                correction: shows.then(|| correction(outcome(a, attempt, *id, q, saved.map(|r| &r.response)), q)),
+                correction: shows.then(|| saved_correction(a, attempt, *id, q, saved.copied())),
             }
         })
         .collect();
@@ -151,14 +197,14 @@ pub fn attempt_result(a: &AssignmentRow, attempt: &AttemptRow, now: i64) -> Atte
 }
 
 /// The attempt that counts for a student: their best submitted one (the first of equals).
-fn counted(attempts: &[&AttemptRow]) -> Option<AttemptRow> {
+fn counted<'a>(attempts: &[&'a AttemptRow]) -> Option<&'a AttemptRow> {
     let mut best: Option<&AttemptRow> = None;
     for a in attempts.iter().filter(|a| a.submitted_at.is_some()) {
         if best.is_none_or(|b| a.score_hundredths.unwrap_or(0) > b.score_hundredths.unwrap_or(0)) {
             best = Some(a);
         }
     }
-    best.cloned()
+    best
 }
 
 /// Per student (every one of `roster`) and per question results of an assignment, its
@@ -174,20 +220,20 @@ pub fn results(
     for attempt in attempts {
         by_student.entry(attempt.student).or_default().push(attempt);
     }
-    let mut counted_attempts = Vec::new();
+    let mut counted_attempts: Vec<&AttemptRow> = Vec::new();
     let students = roster
         .iter()
         .map(|p| {
             let mine = by_student.get(&p.id).map(Vec::as_slice).unwrap_or_default();
             let best = counted(mine);
+            counted_attempts.extend(best);
             let status = match &best {
                 Some(b) if b.pending_manual > 0 => ResultStatus::PendingGrading,
                 Some(_) => ResultStatus::Submitted,
                 None if mine.is_empty() => ResultStatus::NotStarted,
                 None => ResultStatus::InProgress,
             };
-            let score = best.as_ref().and_then(|b| b.score_hundredths).map(|h| h as f64 / 100.0);
-            counted_attempts.extend(best.map(|b| b.id));
+            let score = best.and_then(|b| b.score_hundredths).map(|h| h as f64 / 100.0);
             StudentResult {
                 name: format!("{} {}", p.last_name, p.first_name),
                 attempts: u32::try_from(mine.len()).unwrap_or(u32::MAX),
@@ -199,19 +245,79 @@ pub fn results(
         .questions
         .iter()
         .map(|(id, q)| {
-            let given: Vec<&AnswerRow> =
-                answers.iter().filter(|r| r.question == *id && counted_attempts.contains(&r.attempt)).collect();
+            // Each counted answer with its attempt, mapped back to the authoring order.
+            let given: Vec<(&AnswerRow, Response)> = answers
+                .iter()
+                .filter(|r| r.question == *id)
+                .filter_map(|r| {
+                    let attempt = counted_attempts.iter().find(|t| t.id == r.attempt)?;
+                    Some((r, authoring(a, attempt, *id, q, &r.response)))
+                })
+                .collect();
             let open = matches!(q.kind, QuestionKind::Open);
-            let earned: f64 = given.iter().filter_map(|r| r.earned_hundredths).map(|h| h as f64 / 100.0).sum();
+            let earned: f64 = given.iter().filter_map(|(r, _)| r.earned_hundredths).map(|h| h as f64 / 100.0).sum();
             let success_rate = (!open && !counted_attempts.is_empty())
                 .then(|| earned / (q.points.value() * counted_attempts.len() as f64));
+            let counted_given: Vec<Given<'_>> = given
+                .iter()
+                .map(|(r, response)| Given { response, earned: r.earned_hundredths.map(|h| h as f64 / 100.0) })
+                .collect();
+            let attempts = u32::try_from(counted_attempts.len()).unwrap_or(u32::MAX);
             QuestionStat {
                 question: *id,
                 title: q.title.clone(),
                 answered: u32::try_from(given.len()).unwrap_or(u32::MAX),
                 success_rate,
+                distribution: distribution(q, attempts, &counted_given),
             }
         })
         .collect();
     AssignmentResults { assignment: a.id, title: a.title.clone(), out_of, students, questions }
+}
+
+/// The written answers to every open question of an assignment, in every submitted attempt of
+/// a student of `roster` (by name, then attempt number), with what the teacher gave them.
+pub fn grading_sheet(
+    a: &AssignmentRow,
+    roster: &[PersonLine],
+    attempts: &[AttemptRow],
+    answers: &[AnswerRow],
+) -> GradingSheet {
+    let mut handed_in: Vec<(&PersonLine, &AttemptRow)> = roster
+        .iter()
+        .flat_map(|p| {
+            attempts.iter().filter(move |t| t.student == p.id && t.submitted_at.is_some()).map(move |t| (p, t))
+        })
+        .collect();
+    // The roster comes sorted by name; keep that, then each student's attempts in order.
+    handed_in.sort_by_key(|(p, t)| (roster.iter().position(|r| r.id == p.id), t.number));
+    let questions = a
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, q))| matches!(q.kind, QuestionKind::Open))
+        .map(|(n, (id, q))| OpenQuestion {
+            question: *id,
+            number: u32::try_from(n + 1).unwrap_or(u32::MAX),
+            title: q.title.clone(),
+            text: q.text.clone(),
+            points: q.points.value(),
+            answers: handed_in
+                .iter()
+                .filter_map(|(p, t)| {
+                    let r = answers.iter().find(|r| r.attempt == t.id && r.question == *id)?;
+                    let Response::Essay(text) = &r.response else { return None };
+                    Some(OpenAnswer {
+                        attempt: t.id,
+                        student_name: format!("{} {}", p.last_name, p.first_name),
+                        attempt_number: t.number,
+                        text: text.clone(),
+                        earned: r.earned_hundredths.map(|h| h as f64 / 100.0),
+                        comment: r.comment.clone(),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    GradingSheet { assignment: a.id, title: a.title.clone(), questions }
 }

@@ -615,8 +615,33 @@ fn HostConsole(h: LiveHost, over: RwSignal<bool>) -> impl IntoView {
     .into_any()
 }
 
-/// The histogram of a question's answers: one bar per option (SVG, so that it draws without
-/// inline styles, which the page's policy forbids), each with its count in words.
+/// `n` of `total` in whole percent (0 of nothing).
+pub(super) fn percent(n: u32, total: u32) -> u32 {
+    if total == 0 { 0 } else { (f64::from(n) * 100.0 / f64::from(total)).round() as u32 }
+}
+
+/// One bar of a histogram: its label (`children`), "✓ bonne réponse" when `right`, a bar
+/// `pct` percent long (SVG, so that it draws without inline styles, which the page's policy
+/// forbids; hidden from screen readers) and `count`, the same figure in words. Also drawn by
+/// the results page of an assignment.
+#[component]
+pub(super) fn HistoRow(pct: u32, right: bool, count: String, children: Children) -> impl IntoView {
+    view! {
+        <li class=if right { "histo-row right" } else { "histo-row" }>
+            <span class="histo-label">
+                {children()}
+                {right.then(|| view! { <strong class="histo-ok">" ✓ bonne réponse"</strong> })}
+            </span>
+            <svg class="histo-bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
+                <rect x="0" y="0" height="10" width=pct.min(100).to_string()></rect>
+            </svg>
+            <span class="histo-n">{count}</span>
+        </li>
+    }
+}
+
+/// The histogram of a question's answers: one [`HistoRow`] per option, each with its count
+/// in words.
 #[component]
 fn Histogram(options: Vec<String>, tally: Tally, seats: u32, right: Vec<String>) -> impl IntoView {
     let total = tally.answers;
@@ -625,20 +650,12 @@ fn Histogram(options: Vec<String>, tally: Tally, seats: u32, right: Vec<String>)
         .enumerate()
         .map(|(i, text)| {
             let n = tally.options.get(i).copied().unwrap_or(0);
-            let pct = if total == 0 { 0 } else { (f64::from(n) * 100.0 / f64::from(total)).round() as u32 };
-            let is_right = right.contains(text);
-            let class = if is_right { "histo-row right" } else { "histo-row" };
+            let pct = percent(n, total);
+            let (letter, text, is_right) = (letter(i).to_string(), text.clone(), right.contains(text));
             view! {
-                <li class=class>
-                    <span class="histo-label">
-                        <span class="histo-letter">{letter(i).to_string()}</span>" "{text.clone()}
-                        {is_right.then(|| view! { <strong class="histo-ok">" ✓ bonne réponse"</strong> })}
-                    </span>
-                    <svg class="histo-bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
-                        <rect x="0" y="0" height="10" width=pct.to_string()></rect>
-                    </svg>
-                    <span class="histo-n">{format!("{n} ({pct} %)")}</span>
-                </li>
+                <HistoRow pct right=is_right count=format!("{n} ({pct} %)")>
+                    <span class="histo-letter">{letter}</span>" "{text}
+                </HistoRow>
             }
             .into_any()
         })

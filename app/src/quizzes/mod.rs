@@ -20,6 +20,8 @@ pub mod hub;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod live_db;
+pub mod results;
+pub mod results_api;
 pub mod taking;
 
 pub use taking::{AttemptPage, MyQuizzesPage};
@@ -27,6 +29,7 @@ pub mod live_pages;
 pub mod preview;
 
 use domain::quiz::assignment::{FeedbackPolicy, QuizResult};
+use domain::quiz::distribution::AnswerDistribution;
 use domain::quiz::gift::GiftProblem;
 use domain::quiz::{Question, Response, StudentQuestion};
 use domain::{AttemptId, QuizAssignmentId, QuizId, QuizQuestionId};
@@ -121,6 +124,8 @@ pub struct Correction {
     pub correct: bool,
     pub feedback: Vec<String>,
     pub right_answers: Vec<String>,
+    /// What the teacher wrote on an open answer they graded.
+    pub teacher_comment: Option<String>,
 }
 
 /// What autosaving an answer answers.
@@ -174,6 +179,49 @@ pub struct QuestionStat {
     /// Mean share of its points earned over the counted attempts (unanswered count 0);
     /// `None` with no counted attempt, or for an open question.
     pub success_rate: Option<f64>,
+    /// What the counted attempts answered: options chosen, frequent answers, parts right,
+    /// open answers graded.
+    pub distribution: AnswerDistribution,
+}
+
+/// The open answers of an assignment, for its teachers to grade by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradingSheet {
+    pub assignment: QuizAssignmentId,
+    pub title: String,
+    /// Every open question, in the quiz's order.
+    pub questions: Vec<OpenQuestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenQuestion {
+    pub question: QuizQuestionId,
+    /// Its number in the quiz, from 1.
+    pub number: u32,
+    pub title: String,
+    pub text: String,
+    pub points: f64,
+    /// The written answers of every submitted attempt, by student then attempt.
+    pub answers: Vec<OpenAnswer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenAnswer {
+    pub attempt: AttemptId,
+    pub student_name: String,
+    pub attempt_number: u32,
+    pub text: String,
+    /// Points given; `None` while it waits.
+    pub earned: Option<f64>,
+    pub comment: Option<String>,
+}
+
+impl OpenAnswer {
+    /// The name of its fields in the grading form: `notes[KEY]`, `commentaires[KEY]`, KEY being
+    /// `t<attempt>q<question>` (a key of digits only would be read as a list index).
+    pub fn key(&self, question: QuizQuestionId) -> String {
+        format!("t{}q{question}", self.attempt)
+    }
 }
 
 /// Where an assignment stands for a student, now.

@@ -691,6 +691,7 @@ fn CorrectionView(c: Correction) -> impl IntoView {
         <div class=class role="status">
             <p><strong>{verdict}</strong>{points}</p>
             {expected}
+            {c.teacher_comment.map(|t| view! { <p class="small teacher-comment">{format!("Commentaire de votre professeur : {t}")}</p> })}
             {c.feedback.into_iter().map(|f| view! { <p class="small feedback">{f}</p> }).collect_view()}
         </div>
     }

@@ -196,7 +196,8 @@ pub fn check_response(response: &Response) -> Result<(), DomainError> {
     Ok(())
 }
 
-fn number_fr(value: f64) -> String {
+/// A number the French way, to six decimals: "9,81", "1000".
+pub(crate) fn number_fr(value: f64) -> String {
     let text = format!("{}", (value * 1e6).round() / 1e6);
     text.replace('.', ",")
 }
@@ -247,6 +248,45 @@ pub fn right_answers(question: &Question) -> Vec<String> {
             .collect(),
         QuestionKind::Open => Vec::new(),
     }
+}
+
+/// Longest comment a teacher may write on a graded open answer, in characters.
+pub const GRADING_COMMENT_MAX_CHARS: usize = 2_000;
+
+/// Reads the points a teacher gives an open answer worth `out_of`: "1,5" or "1.5", from 0 to
+/// `out_of`, two decimals at most. Returns hundredths of points.
+pub fn manual_points(raw: &str, out_of: f64) -> Result<i64, DomainError> {
+    let max = number_fr(out_of);
+    let range = || DomainError::new("points", format!("Les points vont de 0 à {max}, avec deux décimales au plus."));
+    let cleaned = raw.trim();
+    if cleaned.is_empty() {
+        return Err(DomainError::new("points", format!("Indiquez les points obtenus, de 0 à {max}.")));
+    }
+    let value: f64 = cleaned.replace(',', ".").parse().map_err(|_| {
+        DomainError::new("points", format!("Les points s'écrivent en chiffres, par exemple 1,5 (de 0 à {max})."))
+    })?;
+    let hundredths = value * 100.0;
+    if !value.is_finite() || value < 0.0 || (hundredths - hundredths.round()).abs() > 1e-6 {
+        return Err(range());
+    }
+    let hundredths = hundredths.round() as i64;
+    if hundredths > (out_of * 100.0).round() as i64 {
+        return Err(range());
+    }
+    Ok(hundredths)
+}
+
+/// A teacher's comment on a graded answer, tidied: `None` when blank; refused beyond
+/// [`GRADING_COMMENT_MAX_CHARS`].
+pub fn grading_comment(raw: &str) -> Result<Option<String>, DomainError> {
+    let comment = raw.trim();
+    if comment.chars().count() > GRADING_COMMENT_MAX_CHARS {
+        return Err(DomainError::new(
+            "commentaire",
+            format!("Un commentaire fait au plus {GRADING_COMMENT_MAX_CHARS} caractères : raccourcissez-le."),
+        ));
+    }
+    Ok((!comment.is_empty()).then(|| comment.to_string()))
 }
 
 /// Where a student stands on an assignment.
@@ -394,6 +434,33 @@ mod tests {
         assert!(check_response(&Response::Essay("é".repeat(ANSWER_MAX_CHARS + 1))).is_err());
         assert_eq!(check_response(&Response::Choices((0..OPTIONS_MAX).collect())), Ok(()));
         assert!(check_response(&Response::Choices((0..=OPTIONS_MAX).collect())).is_err());
+    }
+
+    #[test]
+    fn manual_points_are_read_the_french_way_within_the_question_points() {
+        assert_eq!(manual_points("1,5", 2.0), Ok(150));
+        assert_eq!(manual_points(" 2 ", 2.0), Ok(200));
+        assert_eq!(manual_points("0", 2.0), Ok(0));
+        assert_eq!(manual_points("0.25", 2.0), Ok(25));
+        assert_eq!(manual_points("1,99", 1.99), Ok(199));
+        assert!(
+            manual_points("2,01", 2.0)
+                .is_err_and(|e| e.reason == "Les points vont de 0 à 2, avec deux décimales au plus.")
+        );
+        assert!(manual_points("-1", 2.0).is_err());
+        assert!(manual_points("1,555", 2.0).is_err());
+        assert!(manual_points("deux", 2.0).is_err_and(|e| e.reason.contains("en chiffres")));
+        assert!(manual_points("", 2.0).is_err());
+        assert!(manual_points("NaN", 2.0).is_err());
+        assert!(manual_points("inf", 2.0).is_err());
+    }
+
+    #[test]
+    fn a_grading_comment_is_tidied_and_limited_at_the_edge() {
+        assert_eq!(grading_comment("  "), Ok(None));
+        assert_eq!(grading_comment(" Bien vu. "), Ok(Some("Bien vu.".into())));
+        assert!(grading_comment(&"é".repeat(GRADING_COMMENT_MAX_CHARS)).is_ok());
+        assert!(grading_comment(&"é".repeat(GRADING_COMMENT_MAX_CHARS + 1)).is_err());
     }
 
     #[test]

@@ -23,12 +23,13 @@
 
 pub mod access;
 pub mod assignment;
+pub mod distribution;
 pub mod gift;
 pub mod live;
 mod scoring;
 mod view;
 
-pub use scoring::{Outcome, Score, score};
+pub use scoring::{Outcome, Score, compared_text, part_fractions, score};
 pub use view::{Shuffle, StudentBlank, StudentKind, StudentQuestion, StudentSegment};
 
 use crate::DomainError;

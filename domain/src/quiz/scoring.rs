@@ -47,16 +47,16 @@ pub fn score(question: &Question, response: Option<&Response>) -> Outcome {
             text(answers, *exact, t, &mut feedback)
         }
         (QuestionKind::Numerical { answers }, Some(Response::Number(n))) => number(answers, *n, &mut feedback),
-        (QuestionKind::Matching { pairs }, Some(Response::Matching(chosen))) => {
-            let right =
-                pairs.iter().zip(chosen).filter(|((_, want), got)| got.as_deref() == Some(want.as_str())).count();
-            share(right, pairs.len())
+        (QuestionKind::Matching { pairs }, Some(r @ Response::Matching(_))) => {
+            mean(&parts(&question.kind, r, &mut feedback), pairs.len())
         }
-        (QuestionKind::Ordering { items }, Some(Response::Ordering(order))) => {
-            let right = items.iter().zip(order).filter(|(want, got)| want == got).count();
-            if order.len() == items.len() { share(right, items.len()) } else { 0.0 }
+        (QuestionKind::Ordering { items }, Some(r @ Response::Ordering(_))) => {
+            mean(&parts(&question.kind, r, &mut feedback), items.len())
         }
-        (QuestionKind::Cloze { segments }, Some(Response::Blanks(given))) => cloze(segments, given, &mut feedback),
+        (QuestionKind::Cloze { .. }, Some(r @ Response::Blanks(_))) => {
+            let parts = parts(&question.kind, r, &mut feedback);
+            mean(&parts, parts.len())
+        }
         _ => 0.0,
     };
     let fraction = fraction.clamp(0.0, 1.0);
@@ -65,8 +65,34 @@ pub fn score(question: &Question, response: Option<&Response>) -> Outcome {
     Outcome::Scored(Score { earned: out_of * fraction, out_of, fraction, correct: fraction >= 1.0 - 1e-9, feedback })
 }
 
-fn share(right: usize, of: usize) -> f64 {
-    if of == 0 { 0.0 } else { right as f64 / of as f64 }
+fn mean(parts: &[f64], of: usize) -> f64 {
+    if of == 0 { 0.0 } else { parts.iter().sum::<f64>() / of as f64 }
+}
+
+/// What each part of an answer earns, within `0..=1`, for the question types scored by
+/// parts: a matching question's pairs (1 when the right item was chosen), an ordering
+/// question's items (1 when in its place; all 0 when the answer does not hold every item
+/// once), a cloze question's blanks (the share its answer earns). Empty for other types or an
+/// answer of the wrong shape. The score of such a question is the mean of its parts.
+pub fn part_fractions(question: &Question, response: &Response) -> Vec<f64> {
+    parts(&question.kind, response, &mut Vec::new())
+}
+
+fn parts(kind: &QuestionKind, response: &Response, feedback: &mut Vec<String>) -> Vec<f64> {
+    let hit = |right: bool| if right { 1.0 } else { 0.0 };
+    match (kind, response) {
+        (QuestionKind::Matching { pairs }, Response::Matching(chosen)) => pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (_, want))| hit(chosen.get(i).and_then(|c| c.as_deref()) == Some(want.as_str())))
+            .collect(),
+        (QuestionKind::Ordering { items }, Response::Ordering(order)) => {
+            let complete = order.len() == items.len();
+            items.iter().enumerate().map(|(i, want)| hit(complete && order.get(i) == Some(want))).collect()
+        }
+        (QuestionKind::Cloze { segments }, Response::Blanks(given)) => cloze(segments, given, feedback),
+        _ => Vec::new(),
+    }
 }
 
 fn single(choices: &[Choice], chosen: usize, feedback: &mut Vec<String>) -> f64 {
@@ -85,12 +111,16 @@ fn multiple(choices: &[Choice], chosen: &[usize], negative_marks: bool, feedback
     total / 100.0
 }
 
+/// A short answer as scoring compares it: trimmed when the teacher asks for the exact text,
+/// otherwise [`normalise_answer`]. Two answers with the same form earn the same.
+pub fn compared_text(raw: &str, exact: bool) -> String {
+    if exact { raw.trim().to_string() } else { normalise_answer(raw) }
+}
+
 fn text(answers: &[AcceptedText], exact: bool, given: &str, feedback: &mut Vec<String>) -> f64 {
-    let given = if exact { given.trim().to_string() } else { normalise_answer(given) };
-    let best = answers
-        .iter()
-        .filter(|a| if exact { a.text.trim() == given } else { normalise_answer(&a.text) == given })
-        .max_by(|a, b| a.weight.total_cmp(&b.weight));
+    let given = compared_text(given, exact);
+    let best =
+        answers.iter().filter(|a| compared_text(&a.text, exact) == given).max_by(|a, b| a.weight.total_cmp(&b.weight));
     let Some(a) = best else { return 0.0 };
     feedback.extend(a.feedback.clone());
     a.weight / 100.0
@@ -103,7 +133,8 @@ fn number(answers: &[AcceptedNumber], given: f64, feedback: &mut Vec<String>) ->
     a.weight / 100.0
 }
 
-fn cloze(segments: &[Segment], given: &[BlankResponse], feedback: &mut Vec<String>) -> f64 {
+/// What each blank of a cloze answer earns, within `0..=1`.
+fn cloze(segments: &[Segment], given: &[BlankResponse], feedback: &mut Vec<String>) -> Vec<f64> {
     let blanks: Vec<&Blank> = segments
         .iter()
         .filter_map(|s| match s {
@@ -111,7 +142,7 @@ fn cloze(segments: &[Segment], given: &[BlankResponse], feedback: &mut Vec<Strin
             Segment::Text(_) => None,
         })
         .collect();
-    let sum: f64 = blanks
+    blanks
         .iter()
         .enumerate()
         .map(|(i, blank)| {
@@ -123,8 +154,7 @@ fn cloze(segments: &[Segment], given: &[BlankResponse], feedback: &mut Vec<Strin
             };
             part.clamp(0.0, 1.0)
         })
-        .sum();
-    if blanks.is_empty() { 0.0 } else { sum / blanks.len() as f64 }
+        .collect()
 }
 
 #[cfg(test)]

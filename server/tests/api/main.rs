@@ -12,6 +12,7 @@ mod pads_crash;
 mod permissions;
 mod quiz_authoring;
 mod quiz_live;
+mod quiz_results;
 mod quizzes;
 mod security;
 mod websocket;
