@@ -14,11 +14,13 @@ pub mod authoring;
 pub mod db;
 #[cfg(feature = "ssr")]
 mod grading;
+pub mod handoff;
 #[cfg(feature = "ssr")]
 pub mod hub;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod live_db;
+pub mod manage;
 pub mod taking;
 
 pub use taking::{AttemptPage, MyQuizzesPage};
