@@ -203,6 +203,11 @@ pub mod ssr {
             return Err(AppError::NotFound);
         };
         if !can_manage_assignment(&user.viewer, &a.access()) {
+            // Another establishment's assignment does not exist for this person; inside their
+            // own, the panel is simply not theirs.
+            if !domain::is_member_of(&user.viewer, a.establishment) {
+                return Err(AppError::NotFound);
+            }
             return Ok(None);
         }
         let results = results_for(&st, &user, id).await?;

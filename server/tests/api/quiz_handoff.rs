@@ -248,6 +248,9 @@ async fn a_send_is_refused_in_french_to_anyone_else_and_for_a_wrong_choice_with_
     assert!(screen(&colleague, given).await.is_none(), "no panel for a colleague");
     assert_eq!(send(&eleve, given, &valid).await.0, StatusCode::FORBIDDEN);
     assert_eq!(send(&other_admin, given, &valid).await.0, StatusCode::NOT_FOUND);
+    let (status, _) =
+        other_admin.call::<Option<HandoffScreen>>("/api/quiz/carnet/ecran", &[("devoir", &given.to_string())]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another establishment's assignment does not exist for them");
     assert_eq!(send(&prof, 987_654_321, &valid).await.0, StatusCode::NOT_FOUND);
     let refusals = app.count("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%report au carnet%'").await;
     assert_eq!(refusals, 2, "the two refusals inside the establishment are audited");
@@ -363,6 +366,7 @@ async fn an_assignment_is_changed_without_taking_anything_from_students_and_with
     let colleague = app.login_as("marc.lemoine").await;
     assert_eq!(edit(&colleague, &m, &[]).await.0, StatusCode::FORBIDDEN);
     assert!(ok("colleague", settings(&colleague, given).await).is_none());
+    assert_eq!(settings(&other_admin, given).await.0, StatusCode::NOT_FOUND);
     assert_eq!(edit(&eleve, &m, &[]).await.0, StatusCode::FORBIDDEN);
     assert_eq!(edit(&other_admin, &m, &[]).await.0, StatusCode::NOT_FOUND);
     let devoir = given.to_string();
