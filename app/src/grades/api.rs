@@ -203,7 +203,7 @@ pub mod ssr {
     }
 
     /// The service behind a grade book, after checking the viewer may grade it.
-    async fn graded_service(
+    pub(crate) async fn graded_service(
         st: &AppState,
         user: &CurrentUser,
         unit: TeachingUnit,
@@ -220,7 +220,7 @@ pub mod ssr {
         Ok(service)
     }
 
-    fn parse_unit(unite: &str) -> Result<TeachingUnit, AppError> {
+    pub(crate) fn parse_unit(unite: &str) -> Result<TeachingUnit, AppError> {
         TeachingUnit::from_key(unite).ok_or(AppError::NotFound)
     }
 
@@ -271,6 +271,24 @@ pub mod ssr {
         let user = require_user()?;
         let st = state()?;
         let service = graded_service(&st, &user, parse_unit(&unite)?, matiere).await?;
+        let now = now_ms();
+        let row = new_evaluation(&st, service, periode, &form, now).await?;
+        let mut tx = st.db.begin().await?;
+        db::insert_evaluation(&mut tx, &row, user.me.id, now, EVALUATIONS_PER_BOOK_MAX).await?;
+        tx.commit().await?;
+        Ok(row.id)
+    }
+
+    /// A new evaluation of `service` in `periode` from the form's fields, checked (title,
+    /// date within the period, scale, coefficient, counting) and with its publication time;
+    /// not yet stored. Shared by the evaluation form and the quiz hand-off.
+    pub(crate) async fn new_evaluation(
+        st: &AppState,
+        service: Service,
+        periode: PeriodId,
+        form: &EvaluationForm,
+        now: i64,
+    ) -> Result<EvaluationRow, AppError> {
         let title = form.titre.split_whitespace().collect::<Vec<_>>().join(" ");
         if title.is_empty() {
             return Err(invalid("titre", "Donnez un titre à l'évaluation, par exemple « Contrôle chapitre 3 »."));
@@ -296,12 +314,11 @@ pub mod ssr {
                 ),
             ));
         }
-        let now = now_ms();
         let publish_at = match db::publication_hour(&st.db, service.establishment).await? {
             Some(hour) => paris::next_daily(now, hour),
             None => now,
         };
-        let row = EvaluationRow {
+        Ok(EvaluationRow {
             id: EvaluationId(crate::server::db::new_id()),
             service,
             period: periode,
@@ -311,9 +328,7 @@ pub mod ssr {
             coefficient,
             counting,
             publish_at,
-        };
-        db::create_evaluation(&st.db, &row, user.me.id, now, EVALUATIONS_PER_BOOK_MAX).await?;
-        Ok(row.id)
+        })
     }
 
     /// The evaluation and its service, after checking the viewer may grade it.

@@ -438,24 +438,24 @@ pub async fn lock_open_period(tx: &mut sqlx::Transaction<'_, sqlx::Any>, period:
     Ok(())
 }
 
-/// Records a new evaluation, refusing one more than `max` in its grade book.
-pub async fn create_evaluation(
-    db: &Db,
+/// Records a new evaluation inside the caller's transaction, refusing one in a closed period
+/// or one more than `max` in its grade book.
+pub async fn insert_evaluation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     row: &EvaluationRow,
     creator: UserId,
     now: i64,
     max: usize,
 ) -> Result<(), AppError> {
     let (column, id) = unit_column(row.service.unit);
-    let mut tx = db.begin().await?;
-    lock_open_period(&mut tx, row.period).await?;
+    lock_open_period(tx, row.period).await?;
     let count: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM evaluations WHERE {column} = $1 AND subject_id = $2 AND period_id = $3"
     ))
     .bind(id)
     .bind(row.service.subject.0)
     .bind(row.period.0)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     if count >= max as i64 {
         return Err(AppError::Invalid {
@@ -486,9 +486,8 @@ pub async fn create_evaluation(
     .bind(row.publish_at)
     .bind(creator.0)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -662,14 +662,6 @@ pub fn assignment_from_form(form: &AssignForm) -> Result<(TeachingUnit, Assignme
     ))
 }
 
-fn feedback_label(policy: FeedbackPolicy) -> &'static str {
-    match policy {
-        FeedbackPolicy::Immediate => "Immédiatement (question par question)",
-        FeedbackPolicy::AtSubmission => "À la remise",
-        FeedbackPolicy::AfterClosing => "Après la clôture",
-    }
-}
-
 /// Now, in milliseconds: the browser's clock once hydrated, the server's while rendering.
 fn now_ms() -> i64 {
     #[cfg(feature = "ssr")]
@@ -1521,26 +1513,22 @@ fn AssignPanel(
             <h2 id="donner-titre">"Donner à une classe"</h2>
             <ActionForm action>
                 <input type="hidden" name="quiz" value=quiz.to_string()/>
-                <div class="form-grid">
+                <super::manage::AssignmentFields values=AssignForm {
+                    unite: String::new(),
+                    ouverture: datetime_local(opens),
+                    fermeture: datetime_local(closes),
+                    duree: String::new(),
+                    tentatives: "1".into(),
+                    melanger_questions: None,
+                    melanger_options: None,
+                    retour: FeedbackPolicy::AtSubmission.code().into(),
+                }>
                     <label>"Classe ou groupe"
                         <select name="reglages[unite]">
                             {units.into_iter().map(|(key, name)| view! { <option value=key>{name}</option> }).collect_view()}
                         </select>
                     </label>
-                    <label>"Ouverture" <input type="datetime-local" name="reglages[ouverture]" required value=datetime_local(opens)/></label>
-                    <label>"Fermeture" <input type="datetime-local" name="reglages[fermeture]" required value=datetime_local(closes)/></label>
-                    <label>"Durée (minutes, vide : sans limite)" <input name="reglages[duree]" inputmode="numeric" size="4"/></label>
-                    <label>"Tentatives permises" <input name="reglages[tentatives]" inputmode="numeric" value="1" size="3"/></label>
-                    <label>"Correction visible"
-                        <select name="reglages[retour]">
-                            {[FeedbackPolicy::AtSubmission, FeedbackPolicy::Immediate, FeedbackPolicy::AfterClosing].into_iter().map(|p| view! {
-                                <option value=p.code()>{feedback_label(p)}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                </div>
-                <label class="check"><input type="checkbox" name="reglages[melanger_questions]" value="1"/>" Mélanger l'ordre des questions"</label>
-                <label class="check"><input type="checkbox" name="reglages[melanger_options]" value="1"/>" Mélanger les propositions"</label>
+                </super::manage::AssignmentFields>
                 <p class="muted small">"Heures de Paris. Les élèves répondent à une copie du quiz tel qu'il est maintenant."</p>
                 <button type="submit">"Donner le quiz"</button>
             </ActionForm>

@@ -15,11 +15,13 @@ pub mod authoring;
 pub mod db;
 #[cfg(feature = "ssr")]
 mod grading;
+pub mod handoff;
 #[cfg(feature = "ssr")]
 pub mod hub;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod live_db;
+pub mod manage;
 pub mod results;
 pub mod results_api;
 pub mod taking;

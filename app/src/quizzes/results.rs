@@ -73,10 +73,11 @@ fn ResultsView(r: AssignmentResults) -> impl IntoView {
             <h1>"Résultats — " {r.title.clone()}</h1>
             <p class="muted small">{format!("{submitted} copie(s) rendue(s) sur {total} élève(s) · noté sur {out_of}")}</p>
         </header>
+        <super::manage::AssignmentManagement assignment=r.assignment/>
+        <super::handoff::GradebookHandoff assignment=r.assignment/>
         <p><a href=format!("/quiz/resultats/{}/export.csv", r.assignment) download rel="external">"Exporter en CSV"</a>
             <span class="muted small">" — une ligne par élève ; la case du score reste vide pour qui n'a rien rendu."</span></p>
         {grading}
-        // The gradebook panel ("Reporter dans le carnet de notes") takes its place here.
         <section class="panel" aria-labelledby="eleves">
             <h2 id="eleves">"Élèves"</h2>
             <table class="table results-table">

@@ -7,9 +7,11 @@
 //! - a teacher assigns a quiz they may read to a class or group they teach there;
 //! - a student takes an assignment given to their class or one of their groups;
 //! - the results of an assignment are for the teacher who gave it and the teachers of that
-//!   class or group.
+//!   class or group;
+//! - only the teacher who gave an assignment changes, closes or withdraws it, and sends its
+//!   results to the grade book of a subject they teach to that class or group.
 
-use crate::{EstablishmentId, Role, TeachingUnit, UnitRef, UserId, Viewer};
+use crate::{EstablishmentId, Role, Service, TeachingUnit, UnitRef, UserId, Viewer};
 use serde::{Deserialize, Serialize};
 
 /// A quiz, as far as permissions are concerned.
@@ -71,6 +73,22 @@ pub fn can_view_assignment_results(viewer: &Viewer, assignment: &AssignmentRef) 
     let est = assignment.establishment;
     (viewer.user == assignment.assigned_by && viewer.has_role(est, Role::Teacher))
         || teaches(viewer, est, assignment.unit)
+}
+
+/// May `viewer` change this assignment's dates and rules, close it or withdraw it? The
+/// teacher who gave it, while a teacher there.
+pub fn can_manage_assignment(viewer: &Viewer, assignment: &AssignmentRef) -> bool {
+    viewer.user == assignment.assigned_by && viewer.has_role(assignment.establishment, Role::Teacher)
+}
+
+/// May `viewer` send this assignment's results to the grade book of `service`? The teacher who
+/// gave it, if they may grade that subject in that very class or group
+/// ([`crate::permissions::can_grade`]).
+pub fn can_send_to_gradebook(viewer: &Viewer, assignment: &AssignmentRef, service: &Service) -> bool {
+    can_manage_assignment(viewer, assignment)
+        && service.establishment == assignment.establishment
+        && service.unit == assignment.unit
+        && crate::permissions::can_grade(viewer, service)
 }
 
 #[cfg(test)]
@@ -163,5 +181,32 @@ mod tests {
     fn the_teacher_who_gave_an_assignment_keeps_its_results_after_leaving_the_class() {
         assert!(can_view_assignment_results(&teacher(AUTHOR, OWN, &[]), &assignment(CLASS)));
         assert!(!can_view_assignment_results(&teacher(AUTHOR, OTHER, &[]), &assignment(CLASS)));
+    }
+
+    #[test]
+    fn only_the_teacher_who_gave_it_manages_an_assignment_and_sends_it_to_a_grade_book_they_keep() {
+        let french = |unit, establishment| Service { establishment, unit, subject: SubjectId(3) };
+        #[rustfmt::skip]
+        let table: [(&str, Viewer, [bool; 4]); 7] = [
+            // Columns: manage, send to French of CLASS, to Maths of CLASS, to French of OTHER_CLASS.
+            ("the author, teaching French to the class", teacher(AUTHOR, OWN, &[CLASS, OTHER_CLASS]), [true,  true,  false, false]),
+            ("the author, no longer teaching the class", teacher(AUTHOR, OWN, &[OTHER_CLASS]),        [true,  false, false, false]),
+            ("a colleague teaching French to the class", teacher(COLLEAGUE, OWN, &[CLASS]),           [false, false, false, false]),
+            ("the author moved elsewhere, same ids",     teacher(AUTHOR, OTHER, &[CLASS]),            [false, false, false, false]),
+            ("a student of the class",                   student(OWN, &[CLASS]),                      [false, false, false, false]),
+            ("direction",                                person(UserId(7), Role::Direction, OWN),     [false, false, false, false]),
+            ("a guardian",                               person(UserId(8), Role::Guardian, OWN),      [false, false, false, false]),
+        ];
+        for (who, v, want) in table {
+            let a = assignment(CLASS);
+            let maths = Service { subject: SubjectId(4), ..french(CLASS, OWN) };
+            let got = [
+                can_manage_assignment(&v, &a),
+                can_send_to_gradebook(&v, &a, &french(CLASS, OWN)),
+                can_send_to_gradebook(&v, &a, &maths),
+                can_send_to_gradebook(&v, &a, &french(OTHER_CLASS, OWN)),
+            ];
+            assert_eq!(got, want, "{who}");
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! moves the deadline of attempts under way.
 
 use super::{BlankResponse, NumberTarget, OPTIONS_MAX, Question, QuestionKind, Response, Segment, Shuffle};
+use crate::grades::{Mark, Scale};
 use crate::{DomainError, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -318,6 +319,22 @@ impl QuizResult {
     pub fn is_final(&self) -> bool {
         self.status == ResultStatus::Submitted && self.score.is_some()
     }
+
+    /// The grade a final result becomes in an evaluation on `scale`: score / out of × scale,
+    /// rounded to the hundredth (half up), never above the scale. `None` for a result that is
+    /// not final: it must stay an empty cell, never a 0.
+    pub fn mark_on(&self, scale: Scale) -> Option<Mark> {
+        let score = self.score.filter(|_| self.is_final())?;
+        // In hundredths of points, as scores are stored, so the rounding is exact.
+        let score_h = (score * 100.0).round().max(0.0) as u64;
+        let out_of_h = (self.out_of * 100.0).round() as u64;
+        if out_of_h == 0 {
+            return None;
+        }
+        let most = u64::from(scale.get()) * 100;
+        let on_scale = (score_h * most * 2 + out_of_h) / (out_of_h * 2);
+        Some(Mark::Points(u32::try_from(on_scale.min(most)).ok()?))
+    }
 }
 
 #[cfg(test)]
@@ -498,5 +515,25 @@ mod tests {
         assert!(r(Some(0.0), ResultStatus::Submitted).is_final());
         assert!(!r(None, ResultStatus::NotStarted).is_final());
         assert!(!r(Some(4.0), ResultStatus::PendingGrading).is_final());
+    }
+
+    #[test]
+    #[expect(clippy::expect_used, reason = "a failed step fails the test, with its message")]
+    fn a_final_result_becomes_points_on_the_scale_rounded_to_the_hundredth() {
+        let r = |score, out_of, status| QuizResult { student: UserId(1), score, out_of, status };
+        let on = |n| Scale::new(n).expect("a scale");
+        // 4.5 / 7 × 20 = 12.857… → 12.86; 5 / 7 × 20 = 14.2857… → 14.29; 1 / 8 × 10 = 1.25.
+        assert_eq!(r(Some(4.5), 7.0, ResultStatus::Submitted).mark_on(on(20)), Some(Mark::Points(1286)));
+        assert_eq!(r(Some(5.0), 7.0, ResultStatus::Submitted).mark_on(on(20)), Some(Mark::Points(1429)));
+        assert_eq!(r(Some(1.0), 8.0, ResultStatus::Submitted).mark_on(on(10)), Some(Mark::Points(125)));
+        // Half a hundredth rounds up: 1 / 800 × 100 points = 0.125 → 0.13.
+        assert_eq!(r(Some(0.01), 8.0, ResultStatus::Submitted).mark_on(on(100)), Some(Mark::Points(13)));
+        assert_eq!(r(Some(0.0), 7.0, ResultStatus::Submitted).mark_on(on(20)), Some(Mark::Points(0)));
+        assert_eq!(r(Some(7.0), 7.0, ResultStatus::Submitted).mark_on(on(20)), Some(Mark::Points(2000)));
+        assert_eq!(r(Some(7.0), 7.0, ResultStatus::Submitted).mark_on(on(1)), Some(Mark::Points(100)));
+        // Not final: no mark at all, never 0.
+        assert_eq!(r(None, 7.0, ResultStatus::NotStarted).mark_on(on(20)), None);
+        assert_eq!(r(None, 7.0, ResultStatus::InProgress).mark_on(on(20)), None);
+        assert_eq!(r(Some(3.0), 7.0, ResultStatus::PendingGrading).mark_on(on(20)), None);
     }
 }

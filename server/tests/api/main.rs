@@ -11,6 +11,7 @@ mod pads;
 mod pads_crash;
 mod permissions;
 mod quiz_authoring;
+mod quiz_handoff;
 mod quiz_live;
 mod quiz_results;
 mod quizzes;

@@ -11,29 +11,29 @@ use domain::quiz::QuestionKind;
 use reqwest::{StatusCode, header};
 use serde_json::json;
 
-fn ok<T: std::fmt::Debug>(what: &str, (status, result): (StatusCode, Result<T, AppError>)) -> T {
+pub(crate) fn ok<T: std::fmt::Debug>(what: &str, (status, result): (StatusCode, Result<T, AppError>)) -> T {
     assert_eq!(status, StatusCode::OK, "{what}: {result:?}");
     result.expect("a successful answer")
 }
 
 /// The French reason of a refused form (422).
-fn refused<T: std::fmt::Debug>(what: &str, (status, result): (StatusCode, Result<T, AppError>)) -> String {
+pub(crate) fn refused<T: std::fmt::Debug>(what: &str, (status, result): (StatusCode, Result<T, AppError>)) -> String {
     match result {
         Err(AppError::Invalid { reason, .. }) if status == StatusCode::UNPROCESSABLE_ENTITY => reason,
         other => panic!("{what}: expected a refusal, got {status} {other:?}"),
     }
 }
 
-async fn detail(s: &Session, quiz: i64) -> QuizDetail {
+pub(crate) async fn detail(s: &Session, quiz: i64) -> QuizDetail {
     ok("get_quiz", s.call_json("/api/quiz/lire", &json!({ "quiz": quiz })).await)
 }
 
-async fn create(s: &Session, title: &str) -> i64 {
+pub(crate) async fn create(s: &Session, title: &str) -> i64 {
     ok("create", s.call("/api/quiz/formulaire/creer", &[("titre", title), ("description", "Révisions")]).await)
 }
 
 /// A single-choice question as the form posts it: Paris (the right one) among three, 2 points.
-fn capital_form<'a>(quiz: &'a str, right: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn capital_form<'a>(quiz: &'a str, right: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("quiz", quiz),
         ("champs[type]", "unique"),
@@ -53,7 +53,12 @@ fn capital_form<'a>(quiz: &'a str, right: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
-fn assign_form<'a>(quiz: &'a str, unit: &'a str, opens: &'a str, closes: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn assign_form<'a>(
+    quiz: &'a str,
+    unit: &'a str,
+    opens: &'a str,
+    closes: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("quiz", quiz),
         ("reglages[unite]", unit),
@@ -65,7 +70,7 @@ fn assign_form<'a>(quiz: &'a str, unit: &'a str, opens: &'a str, closes: &'a str
     ]
 }
 
-fn hours_from_now(hours: i64) -> String {
+pub(crate) fn hours_from_now(hours: i64) -> String {
     datetime_local(app::server::db::now_ms() + hours * 3_600_000)
 }
 
