@@ -293,10 +293,11 @@ fn AnswerForm(s: AttemptScreen, answer: ServerAction<AnswerAttempt>) -> impl Int
     let states: Vec<(QuizQuestionId, RwSignal<SaveState>)> =
         v.questions.iter().map(|q| (q.id, RwSignal::new(SaveState::Idle))).collect();
     let states = StoredValue::new(states);
+    let flights = StoredValue::new(BTreeMap::<QuizQuestionId, Flight>::new());
     let form_id = format!("tentative-{attempt}");
     let on_change = {
         let form_id = form_id.clone();
-        move |ev: leptos::ev::Event| autosave(&ev, &form_id, attempt, states)
+        move |ev: leptos::ev::Event| autosave(&ev, &form_id, attempt, states, flights)
     };
     let policy = match v.feedback {
         FeedbackPolicy::Immediate => "Vous pouvez vérifier chaque réponse : une réponse vérifiée est définitive.",
@@ -376,6 +377,7 @@ fn autosave(
     form_id: &str,
     attempt: AttemptId,
     states: StoredValue<Vec<(QuizQuestionId, RwSignal<SaveState>)>>,
+    flights: StoredValue<BTreeMap<QuizQuestionId, Flight>>,
 ) {
     use leptos::wasm_bindgen::JsCast;
     let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
@@ -390,7 +392,7 @@ fn autosave(
     else {
         return;
     };
-    save_question(form_id.to_string(), attempt, id, states);
+    save_question(form_id.to_string(), attempt, id, states, flights);
 }
 
 fn question_fields(form_id: &str, id: QuizQuestionId) -> Option<BTreeMap<String, String>> {
@@ -416,31 +418,66 @@ fn save_question(
     attempt: AttemptId,
     id: QuizQuestionId,
     states: StoredValue<Vec<(QuizQuestionId, RwSignal<SaveState>)>>,
+    flights: StoredValue<BTreeMap<QuizQuestionId, Flight>>,
 ) {
     let Some(state) = states.with_value(|s| s.iter().find(|(q, _)| *q == id).map(|(_, st)| *st)) else {
         return;
     };
+    // One save per question at a time: a change made while one is on its way is sent after
+    // it, read afresh from the form, so an older answer can never land last.
+    let mut start = false;
+    flights.update_value(|f| {
+        let flight = f.entry(id).or_default();
+        if flight.in_flight {
+            flight.again = true;
+        } else {
+            flight.in_flight = true;
+            start = true;
+        }
+    });
+    state.set(SaveState::Saving);
+    if !start {
+        return;
+    }
     let Some(fields) = question_fields(&form_id, id) else {
+        flights.update_value(|f| {
+            f.remove(&id);
+        });
         return;
     };
-    state.set(SaveState::Saving);
     leptos::task::spawn_local(async move {
-        match answer_attempt(attempt, Some(fields), None, None).await {
-            Ok(saved) => state.set(SaveState::Saved(saved.saved_at)),
+        let result = answer_attempt(attempt, Some(fields), None, None).await;
+        let mut again = false;
+        flights.update_value(|f| {
+            let flight = f.entry(id).or_default();
+            flight.in_flight = false;
+            again = std::mem::take(&mut flight.again);
+        });
+        match result {
             Err(AppError::Request(_)) | Err(AppError::Busy) => {
                 state.set(SaveState::Retrying);
                 set_timeout(
                     move || {
                         if state.get_untracked() == SaveState::Retrying {
-                            save_question(form_id, attempt, id, states);
+                            save_question(form_id, attempt, id, states, flights);
                         }
                     },
                     std::time::Duration::from_millis(RETRY_MS),
                 );
             }
+            // The answer changed meanwhile: what the form holds now goes next.
+            _ if again => save_question(form_id, attempt, id, states, flights),
+            Ok(saved) => state.set(SaveState::Saved(saved.saved_at)),
             Err(e) => state.set(SaveState::Refused(e.message())),
         }
     });
+}
+
+/// Whether a question's save is on its way, and whether it changed since it left.
+#[derive(Debug, Default, Clone, Copy)]
+struct Flight {
+    in_flight: bool,
+    again: bool,
 }
 
 /// One question of the attempt form, as a student sees it: its inputs, its correction once
