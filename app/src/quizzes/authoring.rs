@@ -956,7 +956,7 @@ fn QuestionItem(
     let editable = EditKind::of(&q.kind).is_some();
     if editing && let Some(kind) = EditKind::of(&q.kind) {
         return view! {
-            <li class="question editing" id=format!("q-{id}")>
+            <li class="quiz-item editing" id=format!("q-{id}")>
                 <h3>{format!("Modifier la question {number}")}</h3>
                 <QuestionForm quiz kind existing=Some(line.clone()) action=actions.save/>
                 <p><a href=base.clone()>"Annuler"</a></p>
@@ -1011,7 +1011,7 @@ fn QuestionItem(
         }
     });
     view! {
-        <li class="question" id=format!("q-{id}")>
+        <li class="quiz-item" id=format!("q-{id}")>
             <div class="question-head">
                 <h3>{format!("Question {number}")}</h3>
                 <span class="tag">{kind_label(&q.kind)}</span>
@@ -1020,7 +1020,7 @@ fn QuestionItem(
             {(q.title != q.text && !q.text.starts_with(q.title.trim_end_matches('…'))).then(|| view! {
                 <p class="muted small">"Titre : " {q.title.clone()}</p>
             })}
-            <p class="question-text">{q.text.clone()}</p>
+            <p class="quiz-item-text">{q.text.clone()}</p>
             <Answers kind=q.kind.clone()/>
             {(mine && !editable).then(|| view! {
                 <p class="muted small">"Ce texte à trous ne peut pas être modifié sur la page : il porte des retours ou des réponses (avec « ; ») qu'une ligne par trou ne sait pas écrire. Modifiez-le dans son fichier GIFT, puis importez-le de nouveau."</p>
