@@ -199,17 +199,9 @@ pub mod ssr {
     pub async fn handoff_screen(id: QuizAssignmentId) -> Result<Option<HandoffScreen>, AppError> {
         let user = require_user()?;
         let st = state()?;
-        let Some(a) = db::assignment(&st.db, id).await? else {
-            return Err(AppError::NotFound);
-        };
-        if !can_manage_assignment(&user.viewer, &a.access()) {
-            // Another establishment's assignment does not exist for this person; inside their
-            // own, the panel is simply not theirs.
-            if !domain::is_member_of(&user.viewer, a.establishment) {
-                return Err(AppError::NotFound);
-            }
+        let Some(a) = crate::quizzes::manage::ssr::panel_assignment(&st, &user, id).await? else {
             return Ok(None);
-        }
+        };
         let results = results_for(&st, &user, id).await?;
         let (finals, not_final) = counts(&results);
         let unit_key = a.unit.key();

@@ -139,20 +139,33 @@ pub mod ssr {
         Ok(a)
     }
 
-    pub async fn screen(id: QuizAssignmentId) -> Result<Option<ManageScreen>, AppError> {
-        let user = require_user()?;
-        let st = state()?;
+    /// For a panel of the results page that only the teacher who gave the assignment sees
+    /// (this one, and the grade-book hand-off): the assignment, `None` for someone else of the
+    /// establishment (the panel is simply not theirs), 404 for another establishment's (it does
+    /// not exist for them).
+    pub async fn panel_assignment(
+        st: &AppState,
+        user: &CurrentUser,
+        id: QuizAssignmentId,
+    ) -> Result<Option<AssignmentRow>, AppError> {
         let Some(a) = db::assignment(&st.db, id).await? else {
             return Err(AppError::NotFound);
         };
-        if !can_manage_assignment(&user.viewer, &a.access()) {
-            // Another establishment's assignment does not exist for this person; inside their
-            // own, the panel is simply not theirs.
-            if !domain::is_member_of(&user.viewer, a.establishment) {
-                return Err(AppError::NotFound);
-            }
-            return Ok(None);
+        if can_manage_assignment(&user.viewer, &a.access()) {
+            return Ok(Some(a));
         }
+        if !domain::is_member_of(&user.viewer, a.establishment) {
+            return Err(AppError::NotFound);
+        }
+        Ok(None)
+    }
+
+    pub async fn screen(id: QuizAssignmentId) -> Result<Option<ManageScreen>, AppError> {
+        let user = require_user()?;
+        let st = state()?;
+        let Some(a) = panel_assignment(&st, &user, id).await? else {
+            return Ok(None);
+        };
         let mut conn = st.db.acquire().await?;
         Ok(Some(ManageScreen {
             assignment: id,
