@@ -6,6 +6,7 @@
 //! produce, and the browser applies them to what the person sees. Wire messages are in
 //! [`wire`].
 
+pub mod presence;
 pub mod wire;
 
 use yrs::updates::decoder::Decode;
@@ -126,6 +127,21 @@ impl PadDoc {
         txn.encode_update_v1()
     }
 
+    /// Makes the text `new` by the smallest change from the current text (one common prefix
+    /// and suffix kept, the middle replaced) and returns the update to send, or `None` when
+    /// nothing changed. An editor calls it with its textarea's value after each input.
+    pub fn replace_text(&mut self, new: &str) -> Option<Vec<u8>> {
+        let change = TextChange::between(&self.text(), new)?;
+        let mut txn = self.doc.transact_mut();
+        if change.deleted > 0 {
+            self.text.remove_range(&mut txn, change.index, change.deleted);
+        }
+        if !change.inserted.is_empty() {
+            self.text.insert(&mut txn, change.index, &change.inserted);
+        }
+        Some(txn.encode_update_v1())
+    }
+
     /// Deletes `len` UTF-16 units from `index` (clamped to the text) and returns the update
     /// to send.
     pub fn delete(&mut self, index: u32, len: u32) -> Vec<u8> {
@@ -137,6 +153,53 @@ impl PadDoc {
             self.text.remove_range(&mut txn, index, len);
         }
         txn.encode_update_v1()
+    }
+}
+
+/// The one change between two texts: at `index` (UTF-16 units), `deleted` units replaced by
+/// `inserted`. Found by the common prefix and suffix, counted in whole characters so that an
+/// emoji's surrogate pair is never split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextChange {
+    pub index: u32,
+    pub deleted: u32,
+    pub inserted: String,
+}
+
+fn utf16_len(s: &str) -> u32 {
+    u32::try_from(s.encode_utf16().count()).unwrap_or(u32::MAX)
+}
+
+impl TextChange {
+    /// The change from `old` to `new`, or `None` when they are equal.
+    pub fn between(old: &str, new: &str) -> Option<TextChange> {
+        if old == new {
+            return None;
+        }
+        let prefix: usize = old.chars().zip(new.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+        let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
+        let suffix: usize =
+            old_rest.chars().rev().zip(new_rest.chars().rev()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+        let suffix = suffix.min(old_rest.len()).min(new_rest.len());
+        Some(TextChange {
+            index: utf16_len(&old[..prefix]),
+            deleted: utf16_len(&old_rest[..old_rest.len() - suffix]),
+            inserted: new_rest[..new_rest.len() - suffix].to_string(),
+        })
+    }
+
+    /// Where a position (a caret) in the old text lands in the new one: before the change it
+    /// stays, after it it moves by the difference, inside what was replaced it goes to the
+    /// end of the insertion.
+    pub fn map(&self, position: u32) -> u32 {
+        let end = self.index.saturating_add(self.deleted);
+        if position <= self.index {
+            position
+        } else if position >= end {
+            position - self.deleted + utf16_len(&self.inserted)
+        } else {
+            self.index + utf16_len(&self.inserted)
+        }
     }
 }
 
@@ -190,6 +253,47 @@ mod tests {
         assert_eq!(pad.len_utf16(), 11);
         pad.delete(6, 2);
         assert_eq!(pad.text(), "Élève x !");
+    }
+
+    #[test]
+    fn the_change_between_two_texts_keeps_their_common_ends() {
+        let change = |a: &str, b: &str| TextChange::between(a, b);
+        assert_eq!(change("abc", "abc"), None);
+        assert_eq!(change("abc", "abXc"), Some(TextChange { index: 2, deleted: 0, inserted: "X".into() }));
+        assert_eq!(change("abcd", "ad"), Some(TextChange { index: 1, deleted: 2, inserted: String::new() }));
+        // "aaa" → "aa": the suffix may not overlap the prefix.
+        assert_eq!(change("aaa", "aa"), Some(TextChange { index: 2, deleted: 1, inserted: String::new() }));
+        // Two emoji sharing their high surrogate: the pair is replaced whole.
+        assert_eq!(change("x🎒y", "x🎓y"), Some(TextChange { index: 1, deleted: 2, inserted: "🎓".into() }));
+        assert_eq!(change("é", "ée"), Some(TextChange { index: 1, deleted: 0, inserted: "e".into() }));
+    }
+
+    #[test]
+    fn a_caret_follows_the_change_before_and_after_it() -> Result<(), &'static str> {
+        let c = TextChange::between("Bonjour la classe", "Bonjour toute la classe").ok_or("a change")?;
+        assert_eq!(c.map(3), 3);
+        assert_eq!(c.map(8), 8);
+        assert_eq!(c.map(10), 16);
+        let d = TextChange::between("abcdef", "af").ok_or("a change")?;
+        assert_eq!(d.map(3), 1);
+        assert_eq!(d.map(6), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn replacing_the_text_sends_only_the_change() -> Result<(), PadError> {
+        let mut a = PadDoc::new(1);
+        let mut b = PadDoc::new(2);
+        b.apply_update(&a.replace_text("Le Rhin passe à Strasbourg.").ok_or(PadError::Malformed)?)?;
+        // Meanwhile b writes at the start; a's change in the middle merges with it.
+        let from_b = b.insert(0, "Note : ");
+        let from_a = a.replace_text("Le Rhin passe par Strasbourg.").ok_or(PadError::Malformed)?;
+        assert_eq!(a.replace_text("Le Rhin passe par Strasbourg."), None);
+        a.apply_update(&from_b)?;
+        b.apply_update(&from_a)?;
+        assert_eq!(a.text(), "Note : Le Rhin passe par Strasbourg.");
+        assert_eq!(b.text(), a.text());
+        Ok(())
     }
 
     #[test]
