@@ -33,6 +33,13 @@ pub fn ErrorBox(error: AppError) -> impl IntoView {
     }
 }
 
+/// Whether the page runs hydrated: false on the server and until hydration, true after.
+pub fn hydrated() -> ReadSignal<bool> {
+    let (on, set_on) = signal(false);
+    Effect::new(move |_| set_on.set(true));
+    on
+}
+
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="muted" aria-live="polite">"Chargement…"</p> }

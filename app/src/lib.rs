@@ -101,6 +101,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("quiz/resultats/:assignment/corriger") view=quizzes::results::GradingPage/>
                     <Route path=path!("quiz/:id/apercu") view=quizzes::preview::QuizPreviewPage/>
                     <Route path=path!("quiz/:id") view=quizzes::authoring::QuizPage/>
+                    <Route path=path!("pads") view=pads::PadsPage/>
+                    <Route path=path!("pads/:id") view=pads::editor::PadPage/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -162,6 +164,7 @@ fn TopBar(me: Me) -> impl IntoView {
     let quizzes = me.has(Role::Teacher);
     let live_quizzes = me.has(Role::Teacher);
     let join_quiz = me.has(Role::Student);
+    let pads = me.has(Role::Student) || me.has(Role::Teacher) || me.has(Role::Direction);
     let name = me.display_name();
     let roles = me.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ");
     view! {
@@ -179,6 +182,7 @@ fn TopBar(me: Me) -> impl IntoView {
                     {quizzes.then(|| view! { <li><a href="/quiz">"Quiz"</a></li> })}
                     {live_quizzes.then(|| view! { <li><a href="/quiz/direct">"Quiz en direct"</a></li> })}
                     {join_quiz.then(|| view! { <li><a href="/rejoindre">"Rejoindre un quiz"</a></li> })}
+                    {pads.then(|| view! { <li><a href="/pads">"Pads"</a></li> })}
                     {admin.then(|| view! { <li><a href="/admin">"Administration"</a></li> })}
                     {audit.then(|| view! { <li><a href="/journal">"Journal"</a></li> })}
                 </ul>

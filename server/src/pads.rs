@@ -28,7 +28,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::pad::wire::Message;
-use domain::pad::{PadDoc, merge_updates};
+use domain::pad::{PadDoc, merge_updates, presence};
 use domain::permissions::{can_edit_pad, can_read_pad, is_member_of};
 use domain::{PadAccess, PadId};
 use std::collections::{HashMap, HashSet};
@@ -323,10 +323,18 @@ async fn connection(
     let mut rights = state.realtime.watch_rights(user_id);
     let token_hash = user.token_hash.clone();
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let person = presence::Person {
+        name: user.me.display_name(),
+        colour: presence::colour_for(user_id).to_string(),
+    };
     let Joined { commands, mut out_rx, mut close_rx } = match join(&hub, pad, access, conn, user).await {
         Ok(joined) => joined,
         Err(reason) => return close_cleanly(socket, reason).await,
     };
+    // On the pad list's "who is in the pad" while this connection lives.
+    let _present = state.realtime.enter_pad(pad, user_id, person.name.clone());
+    // The awareness client ids this connection spoke for: said gone when it ends.
+    let mut announced: Vec<(u64, u64)> = Vec::new();
     let mut bucket = TokenBucket::new(MESSAGES_PER_SECOND, MESSAGE_BURST, Instant::now());
     let mut heartbeat = crate::ws::Heartbeat::new();
     let closing: Option<Close> = loop {
@@ -360,9 +368,24 @@ async fn connection(
                     if !bucket.take(Instant::now()) {
                         break Some(Close::RATE_LIMITED);
                     }
-                    let Ok(message) = Message::decode(&data) else {
+                    let Ok(mut message) = Message::decode(&data) else {
                         break Some(Close::MALFORMED);
                     };
+                    if let Message::Awareness(update) = &message {
+                        // Relayed under the person's real name, whatever the sender wrote.
+                        let Ok(stamped) = presence::stamp(update, &person) else {
+                            break Some(Close::MALFORMED);
+                        };
+                        if let Ok(entries) = presence::decode(&stamped) {
+                            for e in entries {
+                                announced.retain(|(client, _)| *client != e.client);
+                                if e.state.is_some() {
+                                    announced.push((e.client, e.clock));
+                                }
+                            }
+                        }
+                        message = Message::Awareness(stamped);
+                    }
                     if commands.send(Command::Message { conn, message }).await.is_err() {
                         break Some(Close::SERVER_ERROR);
                     }
@@ -380,6 +403,16 @@ async fn connection(
             }
         }
     };
+    if !announced.is_empty() {
+        // The others drop this person's caret now rather than when their own timeout
+        // would (y-protocols: a null state at the next clock means "gone").
+        let gone: Vec<presence::Entry> = announced
+            .iter()
+            .map(|&(client, clock)| presence::Entry { client, clock: clock + 1, state: None })
+            .collect();
+        let message = Message::Awareness(presence::encode(&gone));
+        let _ = commands.send(Command::Message { conn, message }).await;
+    }
     let _ = commands.send(Command::Leave { conn }).await;
     if let Some(reason) = closing {
         close_cleanly(socket, reason).await;

@@ -143,6 +143,7 @@ async fn pad_line(db: &Db, r: &sqlx::any::AnyRow, can_manage: bool) -> Result<Pa
         last_edit_at,
         last_edit: last_edit_at.map(domain::paris::format_datetime),
         can_manage,
+        editing: Vec::new(),
     })
 }
 
@@ -170,6 +171,47 @@ pub async fn list(db: &Db, unit: TeachingUnit, can_manage: bool) -> Result<Vec<P
         lines.push(pad_line(db, r, can_manage).await?);
     }
     Ok(lines)
+}
+
+/// Every class and group of an establishment with its name, classes first, by name.
+pub async fn units(db: &Db, establishment: EstablishmentId) -> Result<Vec<(TeachingUnit, String)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT id, NULL AS group_id, name, 0 AS kind FROM classes WHERE establishment_id = $1
+         UNION ALL
+         SELECT NULL AS id, id AS group_id, name, 1 AS kind FROM student_groups WHERE establishment_id = $1
+         ORDER BY kind, name",
+    )
+    .bind(establishment.0)
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let class: Option<i64> = r.try_get("id")?;
+            let group: Option<i64> = r.try_get("group_id")?;
+            let unit = match (class, group) {
+                (Some(c), _) => TeachingUnit::Class(ClassId(c)),
+                (None, Some(g)) => TeachingUnit::Group(GroupId(g)),
+                (None, None) => return Err(anyhow::anyhow!("a unit without id").into()),
+            };
+            Ok((unit, r.try_get("name")?))
+        })
+        .collect()
+}
+
+/// A pad's title and the name of its class or group.
+pub async fn title_and_unit(db: &Db, pad: PadId) -> Result<Option<(String, String)>, AppError> {
+    let row = sqlx::query(
+        "SELECT p.title, COALESCE(c.name, g.name) AS unit_name FROM pads p
+         LEFT JOIN classes c ON c.id = p.class_id LEFT JOIN student_groups g ON g.id = p.group_id
+         WHERE p.id = $1",
+    )
+    .bind(pad.0)
+    .fetch_optional(db)
+    .await?;
+    match row {
+        Some(r) => Ok(Some((r.try_get("title")?, r.try_get::<Option<String>, _>("unit_name")?.unwrap_or_default()))),
+        None => Ok(None),
+    }
 }
 
 /// A pad's text as stored: its snapshot (if any) then the updates appended since, in order.

@@ -1,14 +1,21 @@
 //! Collaborative pads (docs/pads.md): a text co-edited live by a class or a group. This
-//! folder holds what the server side needs so far: the types its server functions return,
-//! the server functions (`api.rs`: create, list, set access) and the SQL (`db.rs`: the pads,
-//! their access, and their durable Yjs updates and snapshots). The live editing itself runs
-//! in the server crate's hub (`server/src/pads.rs`); the pages come with the browser editor.
+//! folder holds the pad list (`/pads`, here), the editor (`editor.rs`, `/pads/:id`), the
+//! server functions (`api.rs`: open, list, create, set access) and the SQL (`db.rs`: the
+//! pads, their access, and their durable Yjs updates and snapshots). The live editing runs
+//! through the server crate's hub (`server/src/pads.rs`, `GET /ws/pads/{id}`).
 
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod editor;
 
+use crate::classes::api::PersonLine;
+use crate::components::{Async, FormError};
+use api::{CreatePadForm, my_pads};
+use domain::pad::presence::Person;
 use domain::{PadEditPolicy, PadId, UserId};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Longest pad title.
@@ -31,4 +38,169 @@ pub struct PadLine {
     pub last_edit: Option<String>,
     /// May the viewer change its access and lock it?
     pub can_manage: bool,
+    /// Who has it open now (on this server process), by name.
+    #[serde(default)]
+    pub editing: Vec<String>,
+}
+
+/// A class or group and its pads, as the list page shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitPads {
+    /// "c:12" or "g:7".
+    pub unit: String,
+    pub name: String,
+    /// May the viewer create pads here (and manage them)?
+    pub can_create: bool,
+    pub pads: Vec<PadLine>,
+}
+
+/// What the pad page needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PadView {
+    pub line: PadLine,
+    pub unit: String,
+    pub unit_name: String,
+    /// The text as stored now (what the page shows before, or without, JavaScript).
+    pub text: String,
+    /// May the viewer change the text now (policy, lock)?
+    pub can_edit: bool,
+    /// The viewer, as the others see them.
+    pub me: Person,
+    pub me_id: UserId,
+    /// The unit's students, for the "named editors" choice (managers only).
+    pub students: Vec<PersonLine>,
+}
+
+/// How the list and the access form name an edit policy.
+pub fn policy_label(policy: PadEditPolicy) -> &'static str {
+    match policy {
+        PadEditPolicy::Class => "toute la classe modifie",
+        PadEditPolicy::Teacher => "seul l'enseignant modifie",
+        PadEditPolicy::Named => "des élèves nommés modifient",
+    }
+}
+
+/// "Lucie est dans le pad", "Lucie et Noé…", "Lucie, Noé et 3 autres…".
+pub fn present_label(names: &[String]) -> Option<String> {
+    match names {
+        [] => None,
+        [one] => Some(format!("{one} est dans le pad")),
+        [a, b] => Some(format!("{a} et {b} sont dans le pad")),
+        [a, b, rest @ ..] => Some(format!(
+            "{a}, {b} et {} autre{} sont dans le pad",
+            rest.len(),
+            if rest.len() > 1 { "s" } else { "" }
+        )),
+    }
+}
+
+/// `/pads`: the pads of the person's classes and groups; teachers create them here.
+#[component]
+pub fn PadsPage() -> impl IntoView {
+    let create = ServerAction::<CreatePadForm>::new();
+    let data = Resource::new(|| (), |_| my_pads());
+    view! {
+        <header class="page-head">
+            <h1>"Pads"</h1>
+            <p class="muted">"Des textes écrits à plusieurs, en direct, par la classe ou le groupe."</p>
+        </header>
+        <Async resource=data ok={move |units: Vec<UnitPads>| view! { <UnitList units create/> }}/>
+    }
+}
+
+#[component]
+fn UnitList(units: Vec<UnitPads>, create: ServerAction<CreatePadForm>) -> impl IntoView {
+    if units.is_empty() {
+        return view! { <p class="panel muted">"Aucun pad dans vos classes et groupes pour l'instant."</p> }.into_any();
+    }
+    units
+        .into_iter()
+        .map(|u| {
+            let heading = format!("pads-{}", u.unit.replace(':', "-"));
+            let label = heading.clone();
+            let pads = if u.pads.is_empty() {
+                view! { <p class="muted">"Aucun pad pour l'instant."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="cards pad-cards">
+                        {u.pads.into_iter().map(|p| view! { <PadCard pad=p/> }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            };
+            let form = u.can_create.then(|| {
+                let unit = u.unit.clone();
+                view! {
+                    <details class="pad-new">
+                        <summary>"Nouveau pad pour " {u.name.clone()}</summary>
+                        <ActionForm action=create>
+                            <input type="hidden" name="unite" value=unit/>
+                            <div class="form-grid">
+                                <label>"Titre"
+                                    <input name="titre" required maxlength=TITLE_MAX_CHARS.to_string()
+                                        placeholder="Compte rendu de la sortie"/>
+                                </label>
+                                <label>"Qui modifie ?"
+                                    <select name="modification">
+                                        <option value="class" selected>"Toute la classe"</option>
+                                        <option value="teacher">"L'enseignant seul (les élèves lisent)"</option>
+                                        <option value="named">"Des élèves que je nomme"</option>
+                                    </select>
+                                </label>
+                            </div>
+                            <button type="submit">"Créer le pad"</button>
+                        </ActionForm>
+                        <FormError action=create/>
+                    </details>
+                }
+            });
+            view! {
+                <section class="panel" aria-labelledby=label>
+                    <h2 id=heading>{u.name}</h2>
+                    {pads}
+                    {form}
+                </section>
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+#[component]
+fn PadCard(pad: PadLine) -> impl IntoView {
+    let edited = match &pad.last_edit {
+        Some(when) => format!("Modifié le {when}"),
+        None => "Encore vide".to_string(),
+    };
+    view! {
+        <li class="card">
+            <a class="card-title" href=format!("/pads/{}", pad.id)>{pad.title.clone()}</a>
+            <p class="muted small">
+                {edited} " · " {policy_label(pad.policy)}
+                {pad.locked.then(|| view! { " · " <span class="badge">"verrouillé"</span> })}
+            </p>
+            {present_label(&pad.editing).map(|l| view! { <p class="small pad-present">{l}</p> })}
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn who_is_in_a_pad_reads_as_french() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(present_label(&[]), None);
+        assert_eq!(present_label(&names(&["Lucie"])).as_deref(), Some("Lucie est dans le pad"));
+        assert_eq!(present_label(&names(&["Lucie", "Noé"])).as_deref(), Some("Lucie et Noé sont dans le pad"));
+        assert_eq!(
+            present_label(&names(&["A", "B", "C"])).as_deref(),
+            Some("A, B et 1 autre sont dans le pad")
+        );
+        assert_eq!(
+            present_label(&names(&["A", "B", "C", "D"])).as_deref(),
+            Some("A, B et 2 autres sont dans le pad")
+        );
+    }
 }

@@ -13,7 +13,7 @@
 use super::QuizLine;
 use super::api::list_quizzes;
 use super::live::*;
-use crate::components::{Async, ErrorBox, FormError};
+use crate::components::{Async, ErrorBox, FormError, hydrated};
 use crate::error::AppError;
 use domain::quiz::live::{ClientMessage, LeaderLine, Phase, ServerMessage, Tally};
 use domain::quiz::{BlankResponse, Response, StudentBlank, StudentKind, StudentQuestion, StudentSegment, parse_number};
@@ -55,12 +55,6 @@ fn browser_now() -> f64 {
     js_sys::Date::now()
 }
 
-/// Whether the page runs hydrated: false on the server and until hydration, true after.
-fn hydrated() -> ReadSignal<bool> {
-    let (on, set_on) = signal(false);
-    Effect::new(move |_| set_on.set(true));
-    on
-}
 
 /// The route's `:code`, as typed (the server reads it case- and space-insensitively).
 fn code_param() -> impl Fn() -> String + Copy + Send + Sync {

@@ -354,6 +354,7 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
     }
     seed_appreciations(&mut s, period_ids[0], subject_ids[0], teacher_ids[0], &students).await?;
     seed_quiz(&mut s, teacher_ids[0], class_ids[2]).await?;
+    seed_pad(&mut s, teacher_ids[0], class_ids[2]).await?;
 
     s.user("demo.viesco", "Nathalie", "Berger", Some(password_hash), &[Role::SchoolLife]).await?;
     s.user("demo.direction", "François", "Lambert", Some(password_hash), &[Role::Direction]).await?;
@@ -440,6 +441,43 @@ async fn seed_quiz(s: &mut Seeder<'_>, teacher: i64, class: i64) -> anyhow::Resu
     .bind(s.now)
     .execute(&mut *s.tx)
     .await?;
+    Ok(())
+}
+
+/// The demo pad: 4e C's account of a museum visit, begun by demo.prof, that the whole class
+/// edits.
+pub const DEMO_PAD_TITLE: &str = "Sortie au musée — compte rendu";
+
+const DEMO_PAD_TEXT: &str = "# Sortie au musée de l'Œuvre Notre-Dame\n\n\
+Mardi, la 4e C a visité le musée avec Mme Fontaine.\n\n\
+## Ce que nous avons vu\n\n\
+- les statues de la cathédrale\n\
+- les vitraux\n\n\
+## Ce que nous avons appris\n\n";
+
+async fn seed_pad(s: &mut Seeder<'_>, teacher: i64, class: i64) -> anyhow::Result<()> {
+    use base64::Engine as _;
+    let pad = new_id();
+    sqlx::query(
+        "INSERT INTO pads (id, establishment_id, class_id, group_id, title, edit_policy, locked, created_by, created_at, last_edit_at)
+         VALUES ($1, $2, $3, NULL, $4, 'class', 0, $5, $6, $6)",
+    )
+    .bind(pad)
+    .bind(s.est)
+    .bind(class)
+    .bind(DEMO_PAD_TITLE)
+    .bind(teacher)
+    .bind(s.now)
+    .execute(&mut *s.tx)
+    .await?;
+    let mut doc = domain::pad::PadDoc::new(teacher as u64);
+    doc.insert(0, DEMO_PAD_TEXT);
+    sqlx::query("INSERT INTO pad_snapshots (pad_id, upto_seq, data, created_at) VALUES ($1, 0, $2, $3)")
+        .bind(pad)
+        .bind(base64::engine::general_purpose::STANDARD.encode(doc.full_state()))
+        .bind(s.now)
+        .execute(&mut *s.tx)
+        .await?;
     Ok(())
 }
 

@@ -16,6 +16,32 @@ pub struct Realtime {
     sessions: Arc<Mutex<HashMap<String, watch::Sender<bool>>>>,
     people: Arc<Mutex<HashMap<UserId, watch::Sender<u64>>>>,
     pads: Arc<Mutex<HashMap<PadId, watch::Sender<Arc<PadAccess>>>>>,
+    presence: Presence,
+}
+
+/// Who has each pad open: one (person, name) per connection.
+type Presence = Arc<Mutex<HashMap<PadId, Vec<(UserId, String)>>>>;
+
+/// A person's place in a pad's presence list, held by their open connection; dropping it
+/// (the connection ends) takes them off the list.
+pub struct PadPresence {
+    presence: Presence,
+    pad: PadId,
+    user: UserId,
+}
+
+impl Drop for PadPresence {
+    fn drop(&mut self) {
+        let mut map = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(list) = map.get_mut(&self.pad) {
+            if let Some(i) = list.iter().position(|(u, _)| *u == self.user) {
+                list.swap_remove(i);
+            }
+            if list.is_empty() {
+                map.remove(&self.pad);
+            }
+        }
+    }
 }
 
 impl Realtime {
@@ -85,6 +111,22 @@ impl Realtime {
                 map.insert(pad, watch::channel(access).0);
             }
         }
+    }
+
+    /// Puts a person on a pad's presence list for as long as the returned guard lives.
+    pub fn enter_pad(&self, pad: PadId, user: UserId, name: String) -> PadPresence {
+        let mut map = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(pad).or_default().push((user, name));
+        PadPresence { presence: self.presence.clone(), pad, user }
+    }
+
+    /// The names of the people with a pad open in this process, each once, sorted.
+    pub fn in_pad(&self, pad: PadId) -> Vec<String> {
+        let map = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+        let mut names: Vec<String> = map.get(&pad).map(|l| l.iter().map(|(_, n)| n.clone()).collect()).unwrap_or_default();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// Number of sessions with at least one open connection.
