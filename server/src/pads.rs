@@ -323,10 +323,7 @@ async fn connection(
     let mut rights = state.realtime.watch_rights(user_id);
     let token_hash = user.token_hash.clone();
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    let person = presence::Person {
-        name: user.me.display_name(),
-        colour: presence::colour_for(user_id).to_string(),
-    };
+    let person = presence::Person { name: user.me.display_name(), colour: presence::colour_for(user_id).to_string() };
     let Joined { commands, mut out_rx, mut close_rx } = match join(&hub, pad, access, conn, user).await {
         Ok(joined) => joined,
         Err(reason) => return close_cleanly(socket, reason).await,

@@ -232,10 +232,7 @@ pub mod ssr {
             unit_name,
             text: doc.text(),
             can_edit: can_edit_pad(&user.viewer, &access),
-            me: presence::Person {
-                name: user.me.display_name(),
-                colour: presence::colour_for(user.me.id).to_string(),
-            },
+            me: presence::Person { name: user.me.display_name(), colour: presence::colour_for(user.me.id).to_string() },
             me_id: user.me.id,
             students,
         })
@@ -247,13 +244,8 @@ pub mod ssr {
         let Some(establishment) = user.establishment() else { return Ok(Vec::new()) };
         let mut out = Vec::new();
         for (unit, name) in db::units(&st.db, establishment).await? {
-            let probe = PadAccess {
-                establishment,
-                unit,
-                policy: PadEditPolicy::Teacher,
-                editors: vec![],
-                locked: false,
-            };
+            let probe =
+                PadAccess { establishment, unit, policy: PadEditPolicy::Teacher, editors: vec![], locked: false };
             if !can_read_pad(&user.viewer, &probe) {
                 continue;
             }

@@ -138,10 +138,13 @@ fn PadScreen(view: PadView, access: ServerAction<SetPadAccessForm>) -> impl Into
         match link.get() {
             Link::Connecting => ("pad-status", "Connexion…".to_string()),
             Link::Closed(reason) => ("pad-status bad", reason),
-            Link::Offline => {
-                ("pad-status warn", "Hors ligne — vos modifications sont gardées et seront envoyées au retour du réseau.".to_string())
+            Link::Offline => (
+                "pad-status warn",
+                "Hors ligne — vos modifications sont gardées et seront envoyées au retour du réseau.".to_string(),
+            ),
+            Link::Online if !can_edit => {
+                ("pad-status", "Lecture seule : vous voyez les modifications des autres en direct.".to_string())
             }
-            Link::Online if !can_edit => ("pad-status", "Lecture seule : vous voyez les modifications des autres en direct.".to_string()),
             Link::Online if unacked.get() > 0 => ("pad-status", "Enregistrement…".to_string()),
             Link::Online => ("pad-status ok", "Enregistré".to_string()),
         }
@@ -154,9 +157,7 @@ fn PadScreen(view: PadView, access: ServerAction<SetPadAccessForm>) -> impl Into
     let read_only_note = (!line.locked && !can_edit).then(|| {
         view! { <p class="notice">"Vous pouvez lire ce pad ; " {policy_label(line.policy)} "."</p> }
     });
-    let toolbar = move || {
-        (on.get() && can_edit && editable.get()).then(|| view! { <Toolbar markup/> })
-    };
+    let toolbar = move || (on.get() && can_edit && editable.get()).then(|| view! { <Toolbar markup/> });
     let me_name = view.me.name.clone();
     let me_colour = colour_index(&view.me.colour);
     let rows = view.text.lines().count().clamp(12, 400);
@@ -254,14 +255,16 @@ pub fn apply_markup(text: &str, start: u32, end: u32, m: Markup) -> (String, u32
     let n = |s: &str| s.encode_utf16().count() as u32;
     match m {
         Markup::Bold | Markup::Italic => {
-            let (mark, placeholder) = if m == Markup::Bold { ("**", "texte en gras") } else { ("*", "texte en italique") };
+            let (mark, placeholder) =
+                if m == Markup::Bold { ("**", "texte en gras") } else { ("*", "texte en italique") };
             let inner = if start == end { placeholder.to_string() } else { piece(start, end) };
             let out = format!("{}{mark}{inner}{mark}{}", piece(0, start), piece(end, len));
             let s = start + n(mark);
             (out, s, s + n(&inner))
         }
         _ => {
-            let line_start = units[..start as usize].iter().rposition(|&u| u == u16::from(b'\n')).map_or(0, |i| i as u32 + 1);
+            let line_start =
+                units[..start as usize].iter().rposition(|&u| u == u16::from(b'\n')).map_or(0, |i| i as u32 + 1);
             let block = piece(line_start, end);
             let mut lines: Vec<String> = block.split('\n').map(str::to_string).collect();
             for (i, l) in lines.iter_mut().enumerate() {
@@ -570,7 +573,16 @@ mod client {
             let weak = self.this.clone();
             let wait = self.retry_ms;
             self.retry_ms = (self.retry_ms * 2).min(RECONNECT_MAX_MS);
-            set_timeout(move || Self::with_self(&weak, |c| if c.ws.is_none() { c.connect() }), wait);
+            set_timeout(
+                move || {
+                    Self::with_self(&weak, |c| {
+                        if c.ws.is_none() {
+                            c.connect()
+                        }
+                    })
+                },
+                wait,
+            );
         }
 
         fn closed(&mut self, code: u16, reason: String) {

@@ -86,11 +86,9 @@ pub fn present_label(names: &[String]) -> Option<String> {
         [] => None,
         [one] => Some(format!("{one} est dans le pad")),
         [a, b] => Some(format!("{a} et {b} sont dans le pad")),
-        [a, b, rest @ ..] => Some(format!(
-            "{a}, {b} et {} autre{} sont dans le pad",
-            rest.len(),
-            if rest.len() > 1 { "s" } else { "" }
-        )),
+        [a, b, rest @ ..] => {
+            Some(format!("{a}, {b} et {} autre{} sont dans le pad", rest.len(), if rest.len() > 1 { "s" } else { "" }))
+        }
     }
 }
 
@@ -194,13 +192,7 @@ mod tests {
         assert_eq!(present_label(&[]), None);
         assert_eq!(present_label(&names(&["Lucie"])).as_deref(), Some("Lucie est dans le pad"));
         assert_eq!(present_label(&names(&["Lucie", "Noé"])).as_deref(), Some("Lucie et Noé sont dans le pad"));
-        assert_eq!(
-            present_label(&names(&["A", "B", "C"])).as_deref(),
-            Some("A, B et 1 autre sont dans le pad")
-        );
-        assert_eq!(
-            present_label(&names(&["A", "B", "C", "D"])).as_deref(),
-            Some("A, B et 2 autres sont dans le pad")
-        );
+        assert_eq!(present_label(&names(&["A", "B", "C"])).as_deref(), Some("A, B et 1 autre sont dans le pad"));
+        assert_eq!(present_label(&names(&["A", "B", "C", "D"])).as_deref(), Some("A, B et 2 autres sont dans le pad"));
     }
 }

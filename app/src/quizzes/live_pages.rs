@@ -55,7 +55,6 @@ fn browser_now() -> f64 {
     js_sys::Date::now()
 }
 
-
 /// The route's `:code`, as typed (the server reads it case- and space-insensitively).
 fn code_param() -> impl Fn() -> String + Copy + Send + Sync {
     let params = use_params_map();

@@ -123,7 +123,8 @@ impl Realtime {
     /// The names of the people with a pad open in this process, each once, sorted.
     pub fn in_pad(&self, pad: PadId) -> Vec<String> {
         let map = self.presence.lock().unwrap_or_else(|e| e.into_inner());
-        let mut names: Vec<String> = map.get(&pad).map(|l| l.iter().map(|(_, n)| n.clone()).collect()).unwrap_or_default();
+        let mut names: Vec<String> =
+            map.get(&pad).map(|l| l.iter().map(|(_, n)| n.clone()).collect()).unwrap_or_default();
         names.sort();
         names.dedup();
         names

@@ -178,8 +178,13 @@ impl TextChange {
         }
         let prefix: usize = old.chars().zip(new.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
         let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
-        let suffix: usize =
-            old_rest.chars().rev().zip(new_rest.chars().rev()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+        let suffix: usize = old_rest
+            .chars()
+            .rev()
+            .zip(new_rest.chars().rev())
+            .take_while(|(a, b)| a == b)
+            .map(|(a, _)| a.len_utf8())
+            .sum();
         let suffix = suffix.min(old_rest.len()).min(new_rest.len());
         Some(TextChange {
             index: utf16_len(&old[..prefix]),

@@ -7,8 +7,8 @@ use crate::helpers::{Session, TestApp, spawn_app};
 use crate::permissions::second_establishment;
 use app::pads::PadLine;
 use domain::PadId;
-use domain::pad::PadDoc;
 use domain::pad::wire::Message as PadMessage;
+use domain::pad::{PadDoc, presence};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use server::pads::close;
@@ -84,6 +84,15 @@ impl Client {
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 other => panic!("expected a pad message, got {other:?}"),
+            }
+        }
+    }
+
+    /// Reads until an awareness message arrives, decoded.
+    async fn awareness(&mut self) -> Vec<presence::Entry> {
+        loop {
+            if let PadMessage::Awareness(update) = self.next().await {
+                return presence::decode(&update).expect("the server relays readable awareness");
             }
         }
     }
@@ -165,7 +174,9 @@ async fn a_teacher_creates_and_lists_pads_and_others_may_not() {
     let (status, lines) = prof.call::<Vec<PadLine>>("/api/pads/liste", &[("unite", &unit)]).await;
     assert_eq!(status, StatusCode::OK);
     let lines = lines.expect("pads");
-    assert_eq!(lines.len(), 1);
+    // The new pad, then the demo school's own pad of 4e C.
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1].title, app::server::demo::DEMO_PAD_TITLE);
     assert_eq!((lines[0].id, lines[0].title.as_str(), lines[0].last_edit_at), (pad, "Compte rendu", None));
     assert!(lines[0].can_manage);
 
@@ -216,14 +227,28 @@ async fn two_clients_co_edit_and_converge_and_the_list_shows_the_edit_time() {
     b.wait_for(&want).await;
     assert_eq!(stored_text(&app, pad).await, want);
 
-    // Awareness (carets, names) is relayed to the others, not stored.
-    a.send(&PadMessage::Awareness(vec![1, 2, 3])).await;
-    loop {
-        if let PadMessage::Awareness(state) = b.next().await {
-            assert_eq!(state, vec![1, 2, 3]);
-            break;
-        }
-    }
+    // Awareness (carets, names) is relayed to the others, not stored, under the sender's
+    // real name whatever it claimed.
+    let claimed = presence::Person { name: "La principale".into(), colour: "#000000".into() };
+    let caret = Some(presence::Cursor { anchor: 3, head: 5 });
+    let state = presence::State { user: claimed, cursor: caret };
+    a.send(&PadMessage::Awareness(presence::encode(&[presence::Entry { client: 11, clock: 1, state: Some(state) }])))
+        .await;
+    let heard = b.awareness().await;
+    assert_eq!(heard.len(), 1);
+    let relayed = heard[0].state.clone().expect("a state");
+    assert_eq!(relayed.user.name, "Claire Fontaine");
+    assert_eq!(relayed.cursor, caret);
+    // Who is in the pad, on the list.
+    let (_, lines) = eleve.call::<Vec<PadLine>>("/api/pads/liste", &[("unite", &unit)]).await;
+    assert_eq!(lines.expect("pads")[0].editing, Vec::<String>::new(), "the list function itself does not fill it");
+    let (_, mine) = eleve.call::<Vec<app::pads::UnitPads>>("/api/pads/mes-pads", &[]).await;
+    let unit_pads = mine.expect("pads").into_iter().find(|u| u.unit == unit).expect("4e C listed");
+    assert_eq!(unit_pads.pads[0].editing, vec!["Claire Fontaine".to_string(), "Léo Garnier".to_string()]);
+    // When a's connection ends, b hears that its caret is gone.
+    drop(a);
+    let gone = b.awareness().await;
+    assert_eq!((gone[0].client, gone[0].state.clone()), (11, None));
 
     let (_, lines) = eleve.call::<Vec<PadLine>>("/api/pads/liste", &[("unite", &unit)]).await;
     let line = lines.expect("pads").remove(0);
@@ -381,6 +406,11 @@ async fn a_malformed_update_or_message_closes_the_connection_and_the_pad_still_l
     c.socket.send(Message::Binary(vec![7, 0, 0].into())).await.expect("sent");
     assert_eq!(c.closed().await.0, close::MALFORMED);
 
+    // An awareness message that is not y-protocols' (the server stamps the name in it).
+    let mut e = Client::join(&app, &prof, pad, 5).await;
+    e.send(&PadMessage::Awareness(vec![1, 2, 3])).await;
+    assert_eq!(e.closed().await.0, close::MALFORMED);
+
     let d = Client::join(&app, &prof, pad, 4).await;
     assert_eq!(d.doc.text(), "Texte sauvé");
     assert_eq!(stored_text(&app, pad).await, "Texte sauvé");
@@ -498,4 +528,59 @@ async fn a_student_moved_out_of_the_class_loses_its_pad_at_once() {
     let (_, seq) = c.type_at(0, "Toujours là. ").await;
     c.wait_ack(seq).await;
     refused_with(open(&app, Some(&eleve), &pad.to_string()).await, 403);
+}
+
+async fn open_as(s: &Session, pad: &str) -> (StatusCode, Result<app::pads::PadView, app::error::AppError>) {
+    s.call::<app::pads::PadView>("/api/pads/ouvrir", &[("pad", pad)]).await
+}
+
+#[tokio::test]
+async fn the_pad_page_gets_the_stored_text_and_what_each_viewer_may_do() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let pad = pad_with_text(&app, &prof, "Consigne : une phrase chacun.").await;
+    let id = pad.to_string();
+    let (status, view) = open_as(&prof, &id).await;
+    assert_eq!(status, StatusCode::OK);
+    let view = view.expect("the pad");
+    assert_eq!(view.text, "Consigne : une phrase chacun.");
+    assert!(view.can_edit && view.line.can_manage);
+    assert_eq!(view.me.name, "Claire Fontaine");
+    assert_eq!(view.students.len(), 25, "the roster, for naming editors");
+
+    let eleve = app.login_as("demo.eleve").await;
+    let (_, view) = open_as(&eleve, &id).await;
+    let view = view.expect("the pad");
+    assert!(view.can_edit && !view.line.can_manage);
+    assert!(view.students.is_empty(), "a student does not get the class roster");
+    // Locked: everyone reads, nobody edits.
+    let (status, _) = set_access(&prof, pad, &[("modification", "class"), ("verrouille", "true")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!open_as(&eleve, &id).await.1.expect("the pad").can_edit);
+    assert!(!open_as(&prof, &id).await.1.expect("the pad").can_edit);
+
+    // Strangers: a parent (403, audited), another establishment (404).
+    let parent = app.login_as("demo.parent").await;
+    assert_eq!(open_as(&parent, &id).await.0, StatusCode::FORBIDDEN);
+    let (other_admin, _, _) = second_establishment(&app).await;
+    assert_eq!(open_as(&other_admin, &id).await.0, StatusCode::NOT_FOUND);
+    let (_, mine) = parent.call::<Vec<app::pads::UnitPads>>("/api/pads/mes-pads", &[]).await;
+    assert_eq!(mine.expect("a list"), vec![], "a parent has no pads");
+}
+
+#[tokio::test]
+async fn the_access_form_names_the_ticked_students_and_refuses_others() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let pad = create_pad(&prof, &class_4c(&app).await, "class").await;
+    let leo = app.user_id("demo.eleve").await.to_string();
+    let ticked = format!("eleves[{leo}]");
+    let id = pad.to_string();
+    let form = [("pad", id.as_str()), ("modification", "named"), (ticked.as_str(), "on")];
+    let (status, line) = prof.call::<PadLine>("/api/pads/formulaire/acces", &form).await;
+    assert_eq!(status, StatusCode::OK, "{line:?}");
+    assert_eq!(line.expect("the line").editors.iter().map(|u| u.0.to_string()).collect::<Vec<_>>(), vec![leo]);
+    let form = [("pad", id.as_str()), ("modification", "named"), ("eleves[abc]", "on")];
+    let (status, _) = prof.call::<PadLine>("/api/pads/formulaire/acces", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
