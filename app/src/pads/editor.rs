@@ -399,7 +399,11 @@ mod client {
         /// The text the textarea shows, equal to the replica's whenever no composition runs.
         shown: String,
         ws: Option<WebSocket>,
+        /// This connection has received the server's document (sync step 2): it may send.
         synced: bool,
+        /// The replica holds the server's document (from this connection or an earlier
+        /// one): edits may be made, offline too.
+        has_state: bool,
         next_seq: u64,
         /// Sent, not acknowledged yet.
         in_flight: Vec<(u64, Vec<u8>)>,
@@ -464,6 +468,7 @@ mod client {
                 shown: String::new(),
                 ws: None,
                 synced: false,
+                has_state: false,
                 next_seq: 1,
                 in_flight: Vec::new(),
                 unsent: Vec::new(),
@@ -588,7 +593,6 @@ mod client {
         fn closed(&mut self, code: u16, reason: String) {
             self.ws = None;
             self.synced = false;
-            self.editable(false);
             self.peers.clear();
             self.refresh_peers();
             // 4001 session over, 4003 no access (or no right to edit), 4013 pad full: trying
@@ -602,7 +606,10 @@ mod client {
                 _ => None,
             };
             match fatal {
-                Some(text) => self.signals.link.set(Link::Closed(text)),
+                Some(text) => {
+                    self.editable(false);
+                    self.signals.link.set(Link::Closed(text));
+                }
                 None => {
                     self.signals.link.set(Link::Offline);
                     self.retry_later();
@@ -623,6 +630,7 @@ mod client {
                 Message::SyncStep2(update) => {
                     let _ = self.doc.apply_update(&update);
                     self.synced = true;
+                    self.has_state = true;
                     self.retry_ms = 1000;
                     self.signals.link.set(Link::Online);
                     // Everything not acknowledged, in one update: the server may have stored
@@ -669,7 +677,7 @@ mod client {
 
         /// What the person typed (or pasted, or cut): one change, applied and queued.
         pub fn local_input(&mut self) {
-            if !self.synced || !self.can_edit {
+            if !self.has_state || !self.can_edit {
                 return;
             }
             let value = self.area.value();
@@ -702,7 +710,7 @@ mod client {
             self.composing = on;
             if !on {
                 let value = self.area.value();
-                if self.synced && self.can_edit {
+                if self.has_state && self.can_edit {
                     self.take_local(value);
                 }
                 let held: Vec<Vec<u8>> = self.held_remote.drain(..).collect();
@@ -882,7 +890,7 @@ mod client {
 
         /// A toolbar button: the markup applied to the selection, then taken like typing.
         pub fn markup(&mut self, m: Markup) {
-            if !self.synced || !self.can_edit {
+            if !self.has_state || !self.can_edit {
                 return;
             }
             let value = self.area.value();
