@@ -4,8 +4,11 @@
 //!
 //! Nothing here does I/O: the server stores and forwards the updates these functions check and
 //! produce, and the browser applies them to what the person sees. Wire messages are in
-//! [`wire`].
+//! [`wire`]; who wrote what and the authors' colours in [`authors`]; the Markdown subset
+//! of exports and previews in [`markdown`].
 
+pub mod authors;
+pub mod markdown;
 pub mod wire;
 
 use yrs::updates::decoder::Decode;
@@ -13,6 +16,12 @@ use yrs::{ClientID, Doc, GetString, OffsetKind, Options, ReadTxn, StateVector, T
 
 /// Largest update (or state) accepted in one piece, in bytes: a WebSocket frame's limit.
 pub const MAX_UPDATE_BYTES: usize = wire::MAX_FRAME_BYTES;
+
+/// Largest pad, as its encoded Yjs state: an update that would make it larger is refused.
+/// Below [`MAX_UPDATE_BYTES`] so that a whole pad (a new peer's sync step 2) and any merged
+/// update always fit in one frame, which the browser's decoder also limits to 1 MiB.
+/// 960 KiB is some 500 pages of text.
+pub const MAX_PAD_BYTES: usize = MAX_UPDATE_BYTES - 64 * 1024;
 
 /// Largest client id Yjs uses (53 bits, a JavaScript safe integer).
 pub const MAX_CLIENT_ID: u64 = (1 << 53) - 1;
@@ -138,6 +147,58 @@ impl PadDoc {
         }
         txn.encode_update_v1()
     }
+
+    /// Makes the text `target` by the smallest edit ([`minimal_change`]), in one transaction,
+    /// and returns its update; `None` when the text is `target` already. Everything outside
+    /// the changed span keeps its items (and so its authors).
+    pub fn replace_text(&mut self, target: &str) -> Option<Vec<u8>> {
+        let change = minimal_change(&self.text(), target)?;
+        let mut txn = self.doc.transact_mut();
+        if change.delete > 0 {
+            self.text.remove_range(&mut txn, change.index, change.delete);
+        }
+        if !change.insert.is_empty() {
+            self.text.insert(&mut txn, change.index, &change.insert);
+        }
+        Some(txn.encode_update_v1())
+    }
+
+    /// The text as runs of (Yjs client id, text): who inserted each visible character
+    /// ([`authors::runs`]).
+    pub fn authorship(&self) -> Vec<authors::AuthorRun> {
+        authors::runs(&self.full_state())
+    }
+}
+
+/// The smallest edit that turns one text into another: `delete` UTF-16 units at `index`,
+/// then `insert` there. Found as the common prefix and suffix, counted in characters (so a
+/// surrogate pair is never split) and given in UTF-16 units, as [`PadDoc`] positions are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextChange {
+    pub index: u32,
+    pub delete: u32,
+    pub insert: String,
+}
+
+/// The edit from `from` to `to` ([`TextChange`]); `None` when they are equal.
+pub fn minimal_change(from: &str, to: &str) -> Option<TextChange> {
+    if from == to {
+        return None;
+    }
+    let prefix: usize =
+        from.chars().zip(to.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+    let (from_rest, to_rest) = (&from[prefix..], &to[prefix..]);
+    let suffix: usize = from_rest
+        .chars()
+        .rev()
+        .zip(to_rest.chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum();
+    let removed = &from_rest[..from_rest.len() - suffix];
+    let inserted = &to_rest[..to_rest.len() - suffix];
+    let utf16 = |s: &str| s.encode_utf16().count() as u32;
+    Some(TextChange { index: utf16(&from[..prefix]), delete: utf16(removed), insert: inserted.to_string() })
 }
 
 /// For each client whose insertions an update holds, the clock just past the last of them
@@ -177,6 +238,34 @@ mod tests {
         let merged = merge_updates(&[first, second, other])?;
         assert_eq!(update_clocks(&merged), Ok(vec![(3, 3), (7, 3)]));
         assert_eq!(update_clocks(&[0xff, 0xff]), Err(PadError::Malformed));
+        Ok(())
+    }
+
+    #[test]
+    fn the_minimal_change_keeps_the_common_prefix_and_suffix_in_utf16_units() {
+        let change = |a: &str, b: &str| minimal_change(a, b).map(|c| (c.index, c.delete, c.insert));
+        assert_eq!(change("abc", "abc"), None);
+        assert_eq!(change("Le chat dort.", "Le chien dort."), Some((5, 2, "ien".into())));
+        assert_eq!(change("", "tout"), Some((0, 0, "tout".into())));
+        assert_eq!(change("tout", ""), Some((0, 4, String::new())));
+        // "🎒" is two UTF-16 units, and a pair is never split even when two emoji share a
+        // first unit: 😀 (D83D DE00) and 😁 (D83D DE01).
+        assert_eq!(change("🎒a😀", "🎒a😁"), Some((3, 2, "😁".into())));
+        // Repeated letters: prefix and suffix do not overlap.
+        assert_eq!(change("aaa", "aa"), Some((2, 1, String::new())));
+        assert_eq!(change("aa", "aaa"), Some((2, 0, "a".into())));
+    }
+
+    #[test]
+    fn replacing_the_text_is_one_update_that_another_replica_applies() -> Result<(), PadError> {
+        let mut a = PadDoc::new(1);
+        let first = a.insert(0, "Élève 🎒 : le Rhin.");
+        let mut b = PadDoc::from_updates(2, &[first])?;
+        let update = b.replace_text("Élève 🎒 : la Loire.").ok_or(PadError::Malformed)?;
+        assert_eq!(b.text(), "Élève 🎒 : la Loire.");
+        a.apply_update(&update)?;
+        assert_eq!(a.text(), "Élève 🎒 : la Loire.");
+        assert_eq!(b.replace_text("Élève 🎒 : la Loire."), None);
         Ok(())
     }
 
