@@ -101,6 +101,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("quiz/resultats/:assignment/corriger") view=quizzes::results::GradingPage/>
                     <Route path=path!("quiz/:id/apercu") view=quizzes::preview::QuizPreviewPage/>
                     <Route path=path!("quiz/:id") view=quizzes::authoring::QuizPage/>
+                    <Route path=path!("pads/:id/historique") view=pads::history::PadHistoryPage/>
+                    <Route path=path!("pads/:id/auteurs") view=pads::authors::PadAuthorsPage/>
                 </ParentRoute>
             </Routes>
         </Router>
