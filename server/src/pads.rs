@@ -110,8 +110,10 @@ impl Close {
     pub const NO_ACCESS: Close = Close { code: close::FORBIDDEN, reason: "vous n'avez plus accès à ce pad" };
     /// An update writing with a Yjs client id that another person already wrote with in this
     /// pad: authorship would lie. A browser picks a fresh id per person and tab.
-    pub const BORROWED_CLIENT: Close =
-        Close { code: close::FORBIDDEN, reason: "modification refusée : cet identifiant d'éditeur est celui d'une autre personne" };
+    pub const BORROWED_CLIENT: Close = Close {
+        code: close::FORBIDDEN,
+        reason: "modification refusée : cet identifiant d'éditeur est celui d'une autre personne",
+    };
     pub const TOO_SLOW: Close = Close { code: close::TOO_SLOW, reason: "connexion trop lente : rechargez la page" };
     pub const PAD_FULL: Close = Close { code: close::PAD_FULL, reason: "pad plein (960 Kio) : créez-en un autre" };
     pub const RATE_LIMITED: Close = Close { code: close::RATE_LIMITED, reason: "trop de messages par seconde" };
@@ -183,9 +185,12 @@ enum Command {
     Restore {
         user: Arc<CurrentUser>,
         text: String,
-        reply: oneshot::Sender<Result<bool, Close>>,
+        reply: RestoreReply,
     },
 }
+
+/// Where a restore hears how it went (see [`Command::Restore`]).
+type RestoreReply = oneshot::Sender<Result<bool, Close>>;
 
 /// How the pad task reaches one connection.
 struct PeerLink {
@@ -498,10 +503,10 @@ struct PadTask {
     new_authors: Vec<(u64, UserId)>,
     versions: versions::Keeper,
     /// Restores applied, waiting for this tick's write (then for their version).
-    restores: Vec<oneshot::Sender<Result<bool, Close>>>,
+    restores: Vec<RestoreReply>,
     /// Restores asked while updates were pending: applied once those are durable, so that
     /// the text they replace gets its version first.
-    queued_restores: Vec<(Arc<CurrentUser>, String, oneshot::Sender<Result<bool, Close>>)>,
+    queued_restores: Vec<(Arc<CurrentUser>, String, RestoreReply)>,
     last_seq: i64,
     rows_since_snapshot: usize,
     /// An upper bound of the encoded state's size: the snapshot plus every update since.
@@ -733,7 +738,7 @@ impl PadTask {
     /// First the current text gets its version if edits wait for one, then the restore is
     /// queued for this tick's write like any update; `reply` hears after that write and the
     /// restore's own version, or at once when it is refused or changes nothing.
-    fn restore(&mut self, user: &CurrentUser, text: &str, reply: oneshot::Sender<Result<bool, Close>>) {
+    fn restore(&mut self, user: &CurrentUser, text: &str, reply: RestoreReply) {
         if can_edit_pad(&user.viewer, &self.access.borrow()) {
             self.maybe_version(true, Vec::new());
         }

@@ -63,8 +63,12 @@ fn AuthorsView(a: PadAuthorship) -> impl IntoView {
         .runs
         .iter()
         .map(|r| match r.author.and_then(|k| a.authors.get(k)) {
-            Some(l) => view! { <span class=l.colour_class.clone() title=l.name.clone()>{r.text.clone()}</span> }.into_any(),
-            None => view! { <span class="pad-author-unknown" title="Auteur inconnu">{r.text.clone()}</span> }.into_any(),
+            Some(l) => {
+                view! { <span class=l.colour_class.clone() title=l.name.clone()>{r.text.clone()}</span> }.into_any()
+            }
+            None => {
+                view! { <span class="pad-author-unknown" title="Auteur inconnu">{r.text.clone()}</span> }.into_any()
+            }
         })
         .collect_view();
     let empty = a.runs.is_empty();

@@ -69,7 +69,7 @@ fn HistoryView(h: PadHistory) -> impl IntoView {
     let unchanged = query_param::<i64>("identique");
     // The version shown: the address's, else the newest.
     let position = move || wanted().unwrap_or(count).clamp(1, count.max(1));
-    let shown = Resource::new(move || position(), move |p| get_pad_version(pad, Some(p)));
+    let shown = Resource::new(position, move |p| get_pad_version(pad, Some(p)));
     let versions = StoredValue::new(h.versions.clone());
     let line = move |p: usize| versions.with_value(|v| v.get(p.wrapping_sub(1)).cloned());
     let notice = move || {

@@ -179,7 +179,10 @@ pub mod ssr {
     pub fn check_import_text(texte: &str) -> Result<String, AppError> {
         let text = texte.replace("\r\n", "\n").replace('\r', "\n");
         if text.trim().is_empty() {
-            return Err(invalid("texte", "Le texte à importer est vide : collez-le, ou choisissez un fichier .txt ou .md."));
+            return Err(invalid(
+                "texte",
+                "Le texte à importer est vide : collez-le, ou choisissez un fichier .txt ou .md.",
+            ));
         }
         let chars = text.chars().count();
         if chars > IMPORT_MAX_CHARS {
@@ -193,7 +196,12 @@ pub mod ssr {
         Ok(text)
     }
 
-    pub async fn import_pad(unite: String, titre: String, modification: String, texte: String) -> Result<PadId, AppError> {
+    pub async fn import_pad(
+        unite: String,
+        titre: String,
+        modification: String,
+        texte: String,
+    ) -> Result<PadId, AppError> {
         let user = require_user()?;
         let st = state()?;
         // The same checks as creating an empty pad (who, title, policy) ...
@@ -227,7 +235,10 @@ pub mod ssr {
         fn an_import_is_refused_when_blank_or_too_long_and_line_ends_become_newlines() {
             assert!(matches!(check_import_text(" \n\t "), Err(AppError::Invalid { .. })));
             assert!(matches!(check_import_text(&"é".repeat(IMPORT_MAX_CHARS + 1)), Err(AppError::Invalid { .. })));
-            assert_eq!(check_import_text(&"é".repeat(IMPORT_MAX_CHARS)).map(|t| t.chars().count()), Ok(IMPORT_MAX_CHARS));
+            assert_eq!(
+                check_import_text(&"é".repeat(IMPORT_MAX_CHARS)).map(|t| t.chars().count()),
+                Ok(IMPORT_MAX_CHARS)
+            );
             assert_eq!(check_import_text("a\r\nb\rc"), Ok("a\nb\nc".into()));
         }
 
@@ -246,9 +257,13 @@ pub mod ssr {
             a.apply_update(&u2)?;
             a.apply_update(&u3)?;
             let (anne, bob) = (UserId(10), UserId(20));
-            let names = vec![(1, anne, "Anne A".to_string()), (2, bob, "Bob B".to_string()), (3, anne, "Anne A".to_string())];
+            let names =
+                vec![(1, anne, "Anne A".to_string()), (2, bob, "Bob B".to_string()), (3, anne, "Anne A".to_string())];
             let view = authorship(PadId(1), "T".into(), &a, &names);
-            assert_eq!(view.authors.iter().map(|l| (l.name.as_str(), l.chars)).collect::<Vec<_>>(), [("Anne A", 14), ("Bob B", 3)]);
+            assert_eq!(
+                view.authors.iter().map(|l| (l.name.as_str(), l.chars)).collect::<Vec<_>>(),
+                [("Anne A", 14), ("Bob B", 3)]
+            );
             assert_eq!(
                 view.runs,
                 vec![

@@ -33,7 +33,8 @@ pub fn runs(state: &[u8]) -> Vec<AuthorRun> {
         return Vec::new();
     }
     let now = txn.snapshot();
-    let chunks: Vec<Diff<YChange>> = text.diff_range(&mut txn, Some(&now), Some(&Snapshot::default()), YChange::identity);
+    let chunks: Vec<Diff<YChange>> =
+        text.diff_range(&mut txn, Some(&now), Some(&Snapshot::default()), YChange::identity);
     let mut out: Vec<AuthorRun> = Vec::new();
     for chunk in chunks {
         let (Out::Any(yrs::Any::String(s)), Some(change)) = (&chunk.insert, &chunk.ychange) else { continue };
@@ -135,10 +136,7 @@ mod tests {
         a.apply_update(&u2)?;
         let u3 = a.insert(17, " !");
         b.apply_update(&u3)?;
-        assert_eq!(
-            runs_of(&a),
-            vec![(11, "Bonjour ".into()), (22, "la classe".into()), (11, " !".into())]
-        );
+        assert_eq!(runs_of(&a), vec![(11, "Bonjour ".into()), (22, "la classe".into()), (11, " !".into())]);
         assert_eq!(runs_of(&a), runs_of(&b));
         Ok(())
     }

@@ -25,10 +25,16 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
     /// `level` is 1 to 3.
-    Heading { level: u8, inlines: Vec<Inline> },
+    Heading {
+        level: u8,
+        inlines: Vec<Inline>,
+    },
     Paragraph(Vec<Inline>),
     /// Each item's inlines; `ordered` for a numbered list.
-    List { ordered: bool, items: Vec<Vec<Inline>> },
+    List {
+        ordered: bool,
+        items: Vec<Vec<Inline>>,
+    },
     Quote(Vec<Inline>),
     /// A fenced code block's lines, joined by `\n`.
     Code(String),
@@ -467,7 +473,9 @@ mod tests {
 
     #[test]
     fn html_escapes_everything_and_allows_only_its_own_tags() {
-        let html = to_html("# <script>alert(1)</script>\n\n<img src=x \"onerror=alert(1)\">\n\n**<b>x</b>** `<i>` [lien](javascript:alert(1))\n\n> 'citation' & co");
+        let html = to_html(
+            "# <script>alert(1)</script>\n\n<img src=x \"onerror=alert(1)\">\n\n**<b>x</b>** `<i>` [lien](javascript:alert(1))\n\n> 'citation' & co",
+        );
         assert_eq!(
             html,
             "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>\n\

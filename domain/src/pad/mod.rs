@@ -185,16 +185,10 @@ pub fn minimal_change(from: &str, to: &str) -> Option<TextChange> {
     if from == to {
         return None;
     }
-    let prefix: usize =
-        from.chars().zip(to.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+    let prefix: usize = from.chars().zip(to.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
     let (from_rest, to_rest) = (&from[prefix..], &to[prefix..]);
-    let suffix: usize = from_rest
-        .chars()
-        .rev()
-        .zip(to_rest.chars().rev())
-        .take_while(|(a, b)| a == b)
-        .map(|(a, _)| a.len_utf8())
-        .sum();
+    let suffix: usize =
+        from_rest.chars().rev().zip(to_rest.chars().rev()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
     let removed = &from_rest[..from_rest.len() - suffix];
     let inserted = &to_rest[..to_rest.len() - suffix];
     let utf16 = |s: &str| s.encode_utf16().count() as u32;

@@ -38,13 +38,16 @@ pub async fn restore(
         return Redirect::to(&format!("/connexion?suivant=/pads/{}/historique", raw.trim())).into_response();
     };
     let not_found = || text(StatusCode::NOT_FOUND, "Ce pad ou cette version n'existe pas ou plus.");
-    let (Ok(pad), Ok(version)) = (raw.parse::<PadId>(), form.get("version").map_or("", |v| v.trim()).parse::<i64>()) else {
+    let (Ok(pad), Ok(version)) = (raw.parse::<PadId>(), form.get("version").map_or("", |v| v.trim()).parse::<i64>())
+    else {
         return not_found();
     };
     let access = match app::pads::db::access(&state.db, pad).await {
         Ok(Some(a)) => a,
         Ok(None) => return not_found(),
-        Err(e) => return text(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &e.message()),
+        Err(e) => {
+            return text(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &e.message());
+        }
     };
     if !is_member_of(&user.viewer, access.establishment) {
         return not_found();
@@ -80,9 +83,10 @@ pub async fn restore(
     match hub.restore(pad, access, user, version_text).await {
         Ok(true) => Redirect::to(&format!("{back}?restauree={version}")).into_response(),
         Ok(false) => Redirect::to(&format!("{back}?identique={version}")).into_response(),
-        Err(c) if c == Close::READ_ONLY => {
-            text(StatusCode::FORBIDDEN, "Ce pad vient d'être verrouillé ou mis en lecture seule : rien n'a été restauré.")
-        }
+        Err(c) if c == Close::READ_ONLY => text(
+            StatusCode::FORBIDDEN,
+            "Ce pad vient d'être verrouillé ou mis en lecture seule : rien n'a été restauré.",
+        ),
         Err(c) if c == Close::PAD_FULL => text(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Le pad serait trop volumineux avec cette version (960 Kio au plus) : rien n'a été restauré.",
@@ -94,7 +98,13 @@ pub async fn restore(
 impl PadHub {
     /// Asks the pad's task (started if needed) to make the text `text` again, as `user`'s
     /// edit; answers once it is durable and sent (true), or at once when nothing changes.
-    async fn restore(&self, pad: PadId, access: PadAccess, user: Arc<CurrentUser>, text: String) -> Result<bool, Close> {
+    async fn restore(
+        &self,
+        pad: PadId,
+        access: PadAccess,
+        user: Arc<CurrentUser>,
+        text: String,
+    ) -> Result<bool, Close> {
         // A task that is just ending drops the command unanswered: start a new one and retry
         // (the change is computed against the text as it is then, so a retry never doubles it).
         for _ in 0..3 {

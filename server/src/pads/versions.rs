@@ -114,7 +114,15 @@ impl Keeper {
     /// Queues a version of `state` (the pad's whole durable state, showing `text`) for the
     /// background writer, which tells each of `done` once it is written or failed. When the
     /// text is the last version's, tells them at once.
-    pub(super) fn save(&mut self, db: &Db, pad: PadId, state: Vec<u8>, text: String, now: i64, done: Vec<oneshot::Sender<()>>) {
+    pub(super) fn save(
+        &mut self,
+        db: &Db,
+        pad: PadId,
+        state: Vec<u8>,
+        text: String,
+        now: i64,
+        done: Vec<oneshot::Sender<()>>,
+    ) {
         let Some((editors, _)) = self.lock().start(&text) else {
             tell(done);
             return;
@@ -139,7 +147,8 @@ fn spawn_writer(db: Db, pad: PadId, shared: Arc<Mutex<State>>) -> mpsc::Unbounde
     let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
     tokio::spawn(async move {
         while let Some(job) = rx.recv().await {
-            let version = NewVersion { created_at: job.created_at, state: &job.state, text: &job.text, editors: &job.editors };
+            let version =
+                NewVersion { created_at: job.created_at, state: &job.state, text: &job.text, editors: &job.editors };
             if let Err(e) = history_db::save_version(&db, pad, &version).await {
                 tracing::warn!(pad = %pad, error = format!("{e:#}"), "could not save a pad version");
                 shared.lock().unwrap_or_else(|e| e.into_inner()).failed(job.editors, job.created_at);

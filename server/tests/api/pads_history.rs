@@ -213,7 +213,8 @@ async fn exports_give_the_text_and_a_sanitised_html_document() {
     let app = spawn_app().await;
     let prof = app.login_as("demo.prof").await;
     let pad = create_pad(&prof, &class_4c(&app).await, "class").await;
-    let text = "# Sortie <script>alert(1)</script>\n\n**Musée** et *parc*\n<img src=x \"onerror=alert(1)\">\n\n- un\n- deux";
+    let text =
+        "# Sortie <script>alert(1)</script>\n\n**Musée** et *parc*\n<img src=x \"onerror=alert(1)\">\n\n- un\n- deux";
     let mut c = Client::join(&app, &prof, pad, 7).await;
     c.type_at(0, text).await;
     c.wait_for(text).await;
@@ -251,8 +252,11 @@ async fn exports_give_the_text_and_a_sanitised_html_document() {
 }
 
 async fn import(s: &Session, unit: &str, title: &str, text: &str) -> (StatusCode, Result<PadId, app::error::AppError>) {
-    s.call::<PadId>("/api/pads/importer", &[("unite", unit), ("titre", title), ("modification", "class"), ("texte", text)])
-        .await
+    s.call::<PadId>(
+        "/api/pads/importer",
+        &[("unite", unit), ("titre", title), ("modification", "class"), ("texte", text)],
+    )
+    .await
 }
 
 #[tokio::test]
@@ -362,11 +366,8 @@ async fn authorship_is_recorded_per_client_and_a_borrowed_client_id_is_refused()
     let (status, view) = prof.call::<PadAuthorship>("/api/pads/auteurs", &[("pad", &pad.to_string())]).await;
     assert_eq!(status, StatusCode::OK);
     let view = view.expect("authorship");
-    let runs: Vec<(String, Option<String>)> = view
-        .runs
-        .iter()
-        .map(|r| (r.text.clone(), r.author.map(|k| view.authors[k].name.clone())))
-        .collect();
+    let runs: Vec<(String, Option<String>)> =
+        view.runs.iter().map(|r| (r.text.clone(), r.author.map(|k| view.authors[k].name.clone()))).collect();
     assert_eq!(runs[0], ("Bonjour ".to_string(), Some("Léo Garnier".to_string())));
     assert_eq!(runs[1].0, "la classe");
     assert_eq!(runs[2], (" !".to_string(), Some("Léo Garnier".to_string())));
