@@ -119,7 +119,13 @@ fn Slider(
     line: impl Fn(usize) -> Option<VersionLine> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let navigate = use_navigate();
+    // Where the pointer is, until the address (which it changes) catches up; a link to
+    // another version (the list below) moves the slider there.
     let moving = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        position();
+        moving.set(None);
+    });
     let current = move || moving.get().unwrap_or_else(position);
     let when = move || line(current()).map(|l| l.when).unwrap_or_default();
     let on_input = move |ev: leptos::ev::Event| {
