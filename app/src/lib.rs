@@ -103,6 +103,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("quiz/:id") view=quizzes::authoring::QuizPage/>
                     <Route path=path!("pads") view=pads::PadsPage/>
                     <Route path=path!("pads/:id") view=pads::editor::PadPage/>
+                    <Route path=path!("pads/:id/historique") view=pads::history::PadHistoryPage/>
+                    <Route path=path!("pads/:id/auteurs") view=pads::authors::PadAuthorsPage/>
                 </ParentRoute>
             </Routes>
         </Router>

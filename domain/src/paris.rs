@@ -81,6 +81,31 @@ pub fn format_datetime(utc_ms: i64) -> String {
     format!("{d:02}/{m:02}/{y} à {h:02}:{min:02}")
 }
 
+const WEEKDAYS: [&str; 7] = ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"];
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// "mardi 1 décembre 2026 à 14:05", Paris time: an instant in words, for a page that names
+/// one moment among many (a pad's versions).
+pub fn format_datetime_long(utc_ms: i64) -> String {
+    let (y, m, d, h, min) = local_parts(utc_ms);
+    let weekday = WEEKDAYS[(days_from_civil(y, m, d) + 4).rem_euclid(7) as usize];
+    let month = MONTHS[(m as usize).saturating_sub(1).min(11)];
+    format!("{weekday} {d} {month} {y} à {h:02}:{min:02}")
+}
+
 /// "2026-11-23" → "23/11/2026".
 pub fn format_date(iso: &str) -> String {
     match parse_date(iso) {
@@ -146,6 +171,16 @@ pub fn iso(date: (i64, u32, u32)) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_instant_in_words_names_the_paris_weekday_day_month_and_time() {
+        // 2026-12-01 13:05 UTC is 14:05 in Paris (winter time), a Tuesday.
+        let ms = days_from_civil(2026, 12, 1) * MS_PER_DAY + 13 * MS_PER_HOUR + 5 * MS_PER_MINUTE;
+        assert_eq!(format_datetime_long(ms), "mardi 1 décembre 2026 à 14:05");
+        // 2026-07-14 22:30 UTC is already Wednesday 15 July, 00:30, in summer time.
+        let ms = days_from_civil(2026, 7, 14) * MS_PER_DAY + 22 * MS_PER_HOUR + 30 * MS_PER_MINUTE;
+        assert_eq!(format_datetime_long(ms), "mercredi 15 juillet 2026 à 00:30");
+    }
     use super::*;
 
     #[test]

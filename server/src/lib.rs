@@ -1,5 +1,5 @@
 //! Préau's server: builds the state, the router (pages, server functions, `/ws`, the pad
-//! hub's `/ws/pads/{id}`, live quizzes' `/ws/quiz/{code}`, files, health) and the layers every request goes through (client
+//! hub's `/ws/pads/{id}` and a pad's restore, exports, live quizzes' `/ws/quiz/{code}`, files, health) and the layers every request goes through (client
 //! address, session, Origin check, security headers, body limit, compression). `main.rs`
 //! only wires this up.
 
@@ -15,7 +15,7 @@ use app::server::{AppState, AuthConfig, db, password::PasswordHasher, realtime::
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use config::Settings;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
@@ -87,7 +87,11 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .route("/healthz", get(healthz))
         .route("/ws", get(ws::upgrade))
-        .route("/ws/pads/{id}", get(pads::upgrade).layer(axum::Extension(pad_hub)))
+        .route("/ws/pads/{id}", get(pads::upgrade).layer(axum::Extension(pad_hub.clone())))
+        .route("/pads/{id}/restaurer", post(pads::restore).layer(axum::Extension(pad_hub)))
+        .route("/pads/{id}/export.txt", get(app::pads::export::export_txt))
+        .route("/pads/{id}/export.md", get(app::pads::export::export_md))
+        .route("/pads/{id}/export.html", get(app::pads::export::export_html))
         .route("/ws/quiz/{code}", get(quiz_ws::upgrade))
         .route("/bulletin.pdf", get(app::bulletins::pdf_download))
         .route("/carnet-de-notes/export.csv", get(app::grades::csv_export))
@@ -98,6 +102,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(layers::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::session))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::origin_check))
+        // axum's extractors (server functions' bodies among them) stop at 2 MB by default,
+        // with a bare 400: the limit is this one, answered by the layer below.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Outside the body limit, so its 413 gets the French text and the headers too.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(layers::security_headers))

@@ -16,6 +16,16 @@
 //! one of another establishment, 403 for a non-member) and on every update, against the
 //! pad's access as `set_pad_access` last published it (`Realtime::watch_pad`): locking a pad
 //! takes effect on open connections at once, and a member who loses read access is closed.
+//!
+//! Each pad task also records who writes with which Yjs client id (`pad_authors`, refusing
+//! an update that writes with someone else's), saves versions of the pad (`versions`), and
+//! applies restores of old versions as new edits (`restore`, `POST /pads/{id}/restaurer`).
+
+mod restore;
+mod versions;
+
+pub use restore::restore;
+pub use versions::VERSION_EVERY;
 
 use app::server::audit::{self, Entry, action};
 use app::server::db::now_ms;
@@ -28,9 +38,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::pad::wire::Message;
-use domain::pad::{PadDoc, merge_updates, presence};
+use domain::pad::{PadDoc, merge_updates, presence, update_clocks};
 use domain::permissions::{can_edit_pad, can_read_pad, is_member_of};
-use domain::{PadAccess, PadId};
+use domain::{PadAccess, PadId, UserId};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -43,8 +53,8 @@ pub const MAX_FRAME_BYTES: usize = domain::pad::wire::MAX_FRAME_BYTES;
 /// Largest pad, as its encoded Yjs state: an update that would make it larger is refused.
 /// Below [`MAX_FRAME_BYTES`] so that a whole pad (a new peer's sync step 2) and any tick's
 /// merged update always fit in one frame, which the browser's decoder also limits to 1 MiB.
-/// 960 KiB is some 500 pages of text.
-pub const MAX_PAD_BYTES: usize = MAX_FRAME_BYTES - 64 * 1024;
+/// 960 KiB is some 500 pages of text. (In `domain`, so that an import checks it too.)
+pub const MAX_PAD_BYTES: usize = domain::pad::MAX_PAD_BYTES;
 /// Most connections open on one pad at once, by default (`PREAU_PAD_MAX_PARTICIPANTS`).
 pub const MAX_PARTICIPANTS: usize = 200;
 /// Messages a connection may send per second, on average ...
@@ -98,6 +108,12 @@ impl Close {
     pub const READ_ONLY: Close =
         Close { code: close::FORBIDDEN, reason: "modification refusée : pad en lecture seule ou verrouillé" };
     pub const NO_ACCESS: Close = Close { code: close::FORBIDDEN, reason: "vous n'avez plus accès à ce pad" };
+    /// An update writing with a Yjs client id that another person already wrote with in this
+    /// pad: authorship would lie. A browser picks a fresh id per person and tab.
+    pub const BORROWED_CLIENT: Close = Close {
+        code: close::FORBIDDEN,
+        reason: "modification refusée : cet identifiant d'éditeur est celui d'une autre personne",
+    };
     pub const TOO_SLOW: Close = Close { code: close::TOO_SLOW, reason: "connexion trop lente : rechargez la page" };
     pub const PAD_FULL: Close = Close { code: close::PAD_FULL, reason: "pad plein (960 Kio) : créez-en un autre" };
     pub const RATE_LIMITED: Close = Close { code: close::RATE_LIMITED, reason: "trop de messages par seconde" };
@@ -163,7 +179,18 @@ enum Command {
         conn: ConnId,
         user: Arc<CurrentUser>,
     },
+    /// Make the text `text` again, as a new edit by `user` (restoring a version); answered
+    /// once that edit is durable and sent to the connections (true), at once when the text
+    /// is `text` already (false).
+    Restore {
+        user: Arc<CurrentUser>,
+        text: String,
+        reply: RestoreReply,
+    },
 }
+
+/// Where a restore hears how it went (see [`Command::Restore`]).
+type RestoreReply = oneshot::Sender<Result<bool, Close>>;
 
 /// How the pad task reaches one connection.
 struct PeerLink {
@@ -218,6 +245,11 @@ impl PadHub {
             access: self.state.realtime.watch_pad(pad, access),
             participants: handle.participants.clone(),
             doc: PadDoc::new(0),
+            authors: HashMap::new(),
+            new_authors: Vec::new(),
+            versions: versions::Keeper::new(None),
+            restores: Vec::new(),
+            queued_restores: Vec::new(),
             last_seq: 0,
             rows_since_snapshot: 0,
             stored_bytes: 0,
@@ -473,6 +505,8 @@ async fn join(
 /// An update received and applied to the document, waiting for the tick's durable write.
 struct Pending {
     conn: ConnId,
+    /// Who sent it (a restore: who asked for it).
+    user: UserId,
     /// The sender's sequence number, when it asked for an acknowledgement.
     seq: Option<u64>,
     /// The update, when it brought something new (a replay is acknowledged, not stored).
@@ -493,6 +527,16 @@ struct PadTask {
     participants: Arc<AtomicUsize>,
     /// Everything durable, plus the pending updates of the current tick.
     doc: PadDoc,
+    /// Who writes with which Yjs client id in this pad (durable, or pending in this tick).
+    authors: HashMap<u64, UserId>,
+    /// The pairs first seen in this tick, stored with its row.
+    new_authors: Vec<(u64, UserId)>,
+    versions: versions::Keeper,
+    /// Restores applied, waiting for this tick's write (then for their version).
+    restores: Vec<RestoreReply>,
+    /// Restores asked while updates were pending: applied once those are durable, so that
+    /// the text they replace gets its version first.
+    queued_restores: Vec<(Arc<CurrentUser>, String, RestoreReply)>,
     last_seq: i64,
     rows_since_snapshot: usize,
     /// An upper bound of the encoded state's size: the snapshot plus every update since.
@@ -520,6 +564,10 @@ impl PadTask {
                 command = commands.recv() => match command {
                     Some(c) => {
                         self.handle(c);
+                        if self.peers.is_empty() && self.pending.is_empty() {
+                            // The session ended: its version.
+                            self.maybe_version(true, Vec::new());
+                        }
                         if !self.pending.is_empty() && tick_at.is_none() {
                             tick_at = Some(Instant::now() + TICK);
                         }
@@ -536,6 +584,10 @@ impl PadTask {
                         tracing::error!(pad = %self.id, error = format!("{e:#}"), "could not store pad updates");
                         self.fail(&mut commands);
                         return;
+                    }
+                    // A restore queued during the tick is the next tick's update.
+                    if !self.pending.is_empty() {
+                        tick_at = Some(Instant::now() + TICK);
                     }
                 }
                 _ = tokio::time::sleep_until(linger_until.unwrap_or_else(Instant::now)), if linger_until.is_some() => {
@@ -579,6 +631,9 @@ impl PadTask {
         self.last_seq = stored.last_seq;
         self.rows_since_snapshot = stored.rows_since_snapshot;
         self.stored_bytes = stored.updates.iter().map(Vec::len).sum();
+        let db = &self.hub.state.db;
+        self.authors = app::pads::history_db::authors(db, self.id).await?.into_iter().collect();
+        self.versions = versions::Keeper::new(app::pads::history_db::last_version_text(db, self.id).await?.as_deref());
         Ok(())
     }
 
@@ -605,6 +660,13 @@ impl PadTask {
                 peer.user = user;
                 if !can_read_pad(&peer.user.viewer, &self.access.borrow()) {
                     self.close(conn, Close::NO_ACCESS);
+                }
+            }
+            Command::Restore { user, text, reply } => {
+                if self.pending.is_empty() {
+                    self.restore(&user, &text, reply);
+                } else {
+                    self.queued_restores.push((user, text, reply));
                 }
             }
         }
@@ -662,8 +724,23 @@ impl PadTask {
     }
 
     fn update(&mut self, conn: ConnId, seq: Option<u64>, update: Vec<u8>) {
+        let Some(user) = self.peers.get(&conn).map(|p| p.user.me.id) else { return };
         if !self.may_edit(conn) {
             return self.close(conn, Close::READ_ONLY);
+        }
+        // Who writes with which client id: an update bringing insertions of a client id that
+        // someone else writes with is refused; a new one becomes this person's.
+        let Ok(clocks) = update_clocks(&update) else { return self.close(conn, Close::MALFORMED) };
+        let mut fresh = Vec::new();
+        for (client, end) in clocks {
+            if end <= self.doc.clock(client) {
+                continue; // nothing new of this client
+            }
+            match self.authors.get(&client) {
+                Some(owner) if *owner != user => return self.close(conn, Close::BORROWED_CLIENT),
+                Some(_) => {}
+                None => fresh.push(client),
+            }
         }
         if self.stored_bytes + update.len() > MAX_PAD_BYTES {
             // The bound went over: measure the real state (it shrinks when text is deleted).
@@ -677,10 +754,81 @@ impl PadTask {
                 if new {
                     self.stored_bytes += update.len();
                 }
-                self.pending.push(Pending { conn, seq, update: new.then_some(update) });
+                for client in fresh {
+                    self.authors.insert(client, user);
+                    self.new_authors.push((client, user));
+                }
+                self.pending.push(Pending { conn, user, seq, update: new.then_some(update) });
             }
             Err(_) => self.close(conn, Close::MALFORMED),
         }
+    }
+
+    /// Restores a version's text (with nothing pending: the document is what is durable).
+    /// First the current text gets its version if edits wait for one, then the restore is
+    /// queued for this tick's write like any update; `reply` hears after that write and the
+    /// restore's own version, or at once when it is refused or changes nothing.
+    fn restore(&mut self, user: &CurrentUser, text: &str, reply: RestoreReply) {
+        if can_edit_pad(&user.viewer, &self.access.borrow()) {
+            self.maybe_version(true, Vec::new());
+        }
+        match self.restore_edit(user, text) {
+            Ok(true) => self.restores.push(reply),
+            other => {
+                let _ = reply.send(other);
+            }
+        }
+    }
+
+    /// Makes the text `text` by the smallest edit, written by a fresh client id that
+    /// becomes `user`'s, and adds it to this tick's updates. Ok(false) when the text is
+    /// `text` already.
+    fn restore_edit(&mut self, user: &CurrentUser, text: &str) -> Result<bool, Close> {
+        if !can_edit_pad(&user.viewer, &self.access.borrow()) {
+            return Err(Close::READ_ONLY);
+        }
+        let mut client = 0;
+        for _ in 0..8 {
+            let candidate = app::pads::db::random_client_id().map_err(|_| Close::SERVER_ERROR)?;
+            if !self.authors.contains_key(&candidate) && self.doc.clock(candidate) == 0 {
+                client = candidate;
+                break;
+            }
+        }
+        if client == 0 {
+            return Err(Close::SERVER_ERROR);
+        }
+        let mut scratch = PadDoc::from_updates(client, &[self.doc.full_state()]).map_err(|_| Close::SERVER_ERROR)?;
+        let Some(update) = scratch.replace_text(text) else { return Ok(false) };
+        if self.stored_bytes + update.len() > MAX_PAD_BYTES {
+            self.stored_bytes = self.doc.full_state().len();
+            if self.stored_bytes + update.len() > MAX_PAD_BYTES {
+                return Err(Close::PAD_FULL);
+            }
+        }
+        self.doc.apply_update(&update).map_err(|_| Close::SERVER_ERROR)?;
+        self.stored_bytes += update.len();
+        let me = user.me.id;
+        self.authors.insert(client, me);
+        self.new_authors.push((client, me));
+        // Connection 0 is nobody's: every peer gets the restore.
+        self.pending.push(Pending { conn: 0, user: me, seq: None, update: Some(update) });
+        Ok(true)
+    }
+
+    /// Saves a version in the background when one is due (`forced`: the session ended, or a
+    /// restore asks for one), from the document as it is durable: never with updates pending.
+    /// `done` hear once it is written (or failed, or not needed).
+    fn maybe_version(&mut self, forced: bool, done: Vec<oneshot::Sender<()>>) {
+        let now = now_ms();
+        if !self.pending.is_empty() || !self.versions.due(now, forced) {
+            done.into_iter().for_each(|d| {
+                let _ = d.send(());
+            });
+            return;
+        }
+        let (state, text) = (self.doc.full_state(), self.doc.text());
+        self.versions.save(&self.hub.state.db, self.id, state, text, now, done);
     }
 
     /// Stores the tick's updates as one row, then acknowledges each sender and sends each
@@ -696,10 +844,13 @@ impl PadTask {
         };
         if let Some(merged) = &merged {
             let seq = self.last_seq + 1;
-            app::pads::db::append(&self.hub.state.db, self.id, seq, merged, now_ms()).await?;
+            let now = now_ms();
+            let authors = std::mem::take(&mut self.new_authors);
+            app::pads::db::append(&self.hub.state.db, self.id, seq, merged, now, &authors).await?;
             self.last_seq = seq;
             self.rows_since_snapshot += 1;
             contributors.extend(pending.iter().filter(|p| p.update.is_some()).map(|p| p.conn));
+            self.versions.edited(pending.iter().filter(|p| p.update.is_some()).map(|p| p.user), now);
         }
         let mut acks: HashMap<ConnId, u64> = HashMap::new();
         for p in &pending {
@@ -728,6 +879,23 @@ impl PadTask {
             }
         }
         self.maybe_compact();
+        // A restore is answered once its edit is durable and sent, and its version saved.
+        let restores = std::mem::take(&mut self.restores);
+        let forced = !restores.is_empty() || self.peers.is_empty();
+        let mut done = Vec::new();
+        for reply in restores {
+            let (tx, rx) = oneshot::channel::<()>();
+            done.push(tx);
+            tokio::spawn(async move {
+                let _ = rx.await;
+                let _ = reply.send(Ok(true));
+            });
+        }
+        self.maybe_version(forced, done);
+        // Restores asked during the tick, now that the document is durable again.
+        for (user, text, reply) in std::mem::take(&mut self.queued_restores) {
+            self.restore(&user, &text, reply);
+        }
         Ok(())
     }
 
@@ -807,6 +975,7 @@ mod tests {
             Close::SESSION_ENDED,
             Close::READ_ONLY,
             Close::NO_ACCESS,
+            Close::BORROWED_CLIENT,
             Close::TOO_SLOW,
             Close::PAD_FULL,
             Close::RATE_LIMITED,

@@ -239,7 +239,7 @@ mod ssr {
         } else {
             Label::parse("niveau", &niveau)?.as_str().to_string()
         };
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if db::class_by_name(&mut tx, est, name.as_str()).await?.is_some_and(|other| other != id) {
             return Err(AppError::Conflict(format!("La classe « {} » existe déjà.", name.as_str())));
         }
@@ -267,7 +267,7 @@ mod ssr {
     pub async fn rename_group(id: GroupId, nom: String) -> Result<(), AppError> {
         let (user, st, est) = admin().await?;
         let name = Label::parse("nom", &nom)?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if db::group_by_name(&mut tx, est, name.as_str()).await?.is_some_and(|other| other != id) {
             return Err(AppError::Conflict(format!("Le groupe « {} » existe déjà.", name.as_str())));
         }
@@ -295,7 +295,7 @@ mod ssr {
     pub async fn rename_subject(id: SubjectId, nom: String) -> Result<(), AppError> {
         let (user, st, est) = admin().await?;
         let name = Label::parse("nom", &nom)?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if db::subject_by_name(&mut tx, est, name.as_str()).await?.is_some_and(|other| other != id) {
             return Err(AppError::Conflict(format!("La matière « {} » existe déjà.", name.as_str())));
         }
@@ -322,7 +322,7 @@ mod ssr {
 
     pub async fn remove_assignment(id: AssignmentId) -> Result<(), AppError> {
         let (user, st, est) = admin().await?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         let teacher: Option<i64> =
             sqlx::query_scalar("SELECT teacher_id FROM assignments WHERE id = $1 AND establishment_id = $2")
                 .bind(id.0)
@@ -345,7 +345,7 @@ mod ssr {
         let username = Username::parse(&identifiant)?;
         let last = PersonName::parse("nom", &nom)?;
         let first = PersonName::parse("prenom", &prenom)?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         let target: Option<i64> = sqlx::query_scalar(
             "SELECT u.id FROM users u WHERE u.username = $1 AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.establishment_id = $2)",
         )
@@ -407,7 +407,7 @@ mod ssr {
         } else {
             Label::parse("niveau", &niveau)?.as_str().to_string()
         };
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if db::class_by_name(&mut tx, est, name.as_str()).await?.is_some() {
             return Err(AppError::Conflict(format!("La classe « {} » existe déjà.", name.as_str())));
         }
@@ -421,7 +421,7 @@ mod ssr {
     pub async fn create_group(nom: String, classe: String, eleves: String) -> Result<(), AppError> {
         let (user, st, est) = admin().await?;
         let name = Label::parse("nom", &nom)?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         let class = match classe.trim() {
             "" => None,
             raw => {
@@ -470,7 +470,7 @@ mod ssr {
     pub async fn create_subject(nom: String) -> Result<(), AppError> {
         let (user, st, est) = admin().await?;
         let name = Label::parse("nom", &nom)?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if db::subject_by_name(&mut tx, est, name.as_str()).await?.is_some() {
             return Err(AppError::Conflict(format!("La matière « {} » existe déjà.", name.as_str())));
         }
@@ -489,7 +489,7 @@ mod ssr {
             field: "unite".into(),
             reason: "Choisissez une classe ou un groupe dans la liste.".into(),
         })?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         // Every id must belong to this establishment: an id from elsewhere is "not found".
         let ok = db::has_role(&mut tx, est, teacher, Role::Teacher).await?
             && db::subject_establishment(&mut tx, subject).await? == Some(est)
@@ -526,7 +526,7 @@ mod ssr {
             field: "role".into(),
             reason: "Choisissez un rôle dans la liste.".into(),
         })?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         let class = match (role, classe.trim()) {
             (Role::Student, "") => {
                 return Err(AppError::Invalid {
@@ -575,7 +575,7 @@ mod ssr {
         if id == user.me.id && !actif {
             return Err(AppError::Conflict("Vous ne pouvez pas désactiver votre propre compte.".into()));
         }
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if !db::is_member(&mut tx, est, id).await? {
             return Err(AppError::NotFound);
         }
@@ -600,7 +600,7 @@ mod ssr {
             Ok(rows) => rows,
             Err(problems) => return Ok(ImportOutcome::Problems(problems)),
         };
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         let plan = match db::plan_import(&mut tx, est, &rows).await? {
             Ok(plan) => plan,
             Err(problems) => return Ok(ImportOutcome::Problems(problems)),
@@ -617,7 +617,7 @@ mod ssr {
 
     pub async fn generate_letters(class: ClassId) -> Result<Letters, AppError> {
         let (user, st, est) = admin().await?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if db::class_establishment(&mut tx, class).await? != Some(est) {
             return Err(AppError::NotFound);
         }

@@ -273,7 +273,7 @@ pub mod ssr {
         let service = graded_service(&st, &user, parse_unit(&unite)?, matiere).await?;
         let now = now_ms();
         let row = new_evaluation(&st, service, periode, &form, now).await?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         db::insert_evaluation(&mut tx, &row, user.me.id, now, EVALUATIONS_PER_BOOK_MAX).await?;
         tx.commit().await?;
         Ok(row.id)
@@ -357,7 +357,7 @@ pub mod ssr {
         if !db::is_enrolled(&st.db, row.service.unit, student).await? {
             return Err(AppError::NotFound);
         }
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         db::write_mark(&mut tx, &row, student, mark, user.me.id, now_ms()).await?;
         tx.commit().await?;
         let policy = db::not_returned_policy(&st.db, row.service.establishment).await?;
@@ -393,7 +393,7 @@ pub mod ssr {
         if !problems.is_empty() {
             return Err(invalid("notes", format!("Rien n'a été enregistré. À corriger : {}", problems.join(" ; "))));
         }
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         let mut changed = 0;
         for (student, mark) in marks {
             if db::write_mark(&mut tx, &row, student, mark, user.me.id, now_ms()).await? {
@@ -433,7 +433,7 @@ pub mod ssr {
                 ),
             )
         })?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         let mut changed = 0;
         for (student, mark) in marks {
             if db::write_mark(&mut tx, &row, student, Some(mark), user.me.id, now_ms()).await? {

@@ -117,12 +117,26 @@ pub mod ssr {
     pub async fn create_pad(unite: String, titre: String, modification: String) -> Result<PadId, AppError> {
         let user = require_user()?;
         let st = state()?;
-        let unit = unit_ref(&st, &unite).await?;
+        let new = new_pad(&st, &user, &unite, &titre, &modification).await?;
+        db::create(&st.db, &new, PADS_PER_UNIT_MAX).await?;
+        Ok(new.id)
+    }
+
+    /// The pad `user` asks to create, checked (unit, permission, title, policy); creating an
+    /// empty pad and importing one share it.
+    pub async fn new_pad(
+        st: &crate::server::AppState,
+        user: &crate::server::CurrentUser,
+        unite: &str,
+        titre: &str,
+        modification: &str,
+    ) -> Result<db::NewPad, AppError> {
+        let unit = unit_ref(st, unite).await?;
         if !domain::permissions::is_member_of(&user.viewer, unit.establishment) {
             return Err(AppError::NotFound);
         }
         if !can_create_pad(&user.viewer, &unit) {
-            audit::refused(&st.db, &user, &format!("création de pad {}", unit.unit.key())).await;
+            audit::refused(&st.db, user, &format!("création de pad {}", unit.unit.key())).await;
             return Err(AppError::Forbidden);
         }
         let title = titre.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -132,11 +146,8 @@ pub mod ssr {
         if title.chars().count() > TITLE_MAX_CHARS {
             return Err(invalid("titre", format!("Le titre fait au plus {TITLE_MAX_CHARS} caractères.")));
         }
-        let policy = parse_policy(&modification)?;
-        let id = PadId(new_id());
-        let new = db::NewPad { id, unit, title, policy, created_by: user.me.id, created_at: now_ms() };
-        db::create(&st.db, &new, PADS_PER_UNIT_MAX).await?;
-        Ok(id)
+        let policy = parse_policy(modification)?;
+        Ok(db::NewPad { id: PadId(new_id()), unit, title, policy, created_by: user.me.id, created_at: now_ms() })
     }
 
     pub async fn list_pads(unite: String) -> Result<Vec<PadLine>, AppError> {

@@ -50,12 +50,19 @@ fn policy_of(r: &sqlx::any::AnyRow) -> Result<PadEditPolicy, AppError> {
 
 /// Records a new pad, refusing one more than `max` in its class or group.
 pub async fn create(db: &Db, pad: &NewPad, max: usize) -> Result<(), AppError> {
+    let mut tx = crate::server::db::begin_write(&db).await?;
+    create_in(&mut tx, pad, max).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The same inside the caller's transaction (an imported pad and its text commit together).
+pub async fn create_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, pad: &NewPad, max: usize) -> Result<(), AppError> {
     let (class, group) = unit_columns(pad.unit.unit);
-    let mut tx = db.begin().await?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pads WHERE class_id = $1 OR group_id = $2")
         .bind(class)
         .bind(group)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
     if count >= max as i64 {
         return Err(AppError::Invalid {
@@ -75,9 +82,8 @@ pub async fn create(db: &Db, pad: &NewPad, max: usize) -> Result<(), AppError> {
     .bind(pad.policy.code())
     .bind(pad.created_by.0)
     .bind(pad.created_at)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -110,7 +116,7 @@ pub async fn access(db: &Db, pad: PadId) -> Result<Option<PadAccess>, AppError> 
 
 /// Stores a pad's new access (policy, named editors, lock) in one transaction.
 pub async fn set_access(db: &Db, pad: PadId, access: &PadAccess) -> Result<(), AppError> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::server::db::begin_write(&db).await?;
     sqlx::query("UPDATE pads SET edit_policy = $1, locked = $2 WHERE id = $3")
         .bind(access.policy.code())
         .bind(i64::from(access.locked))
@@ -258,10 +264,19 @@ pub async fn load(db: &Db, pad: PadId) -> anyhow::Result<StoredPad> {
     Ok(stored)
 }
 
-/// Appends one update as row `seq` and records the edit time, committed before returning:
-/// only then may the hub acknowledge it.
-pub async fn append(db: &Db, pad: PadId, seq: i64, update: &[u8], now: i64) -> anyhow::Result<()> {
-    let mut tx = db.begin().await.context("opening a transaction")?;
+/// Appends one update as row `seq`, records the edit time and the `(client id, person)`
+/// pairs of clients that write in the pad for the first time (`pad_authors`), committed
+/// before returning: only then may the hub acknowledge it.
+pub async fn append(
+    db: &Db,
+    pad: PadId,
+    seq: i64,
+    update: &[u8],
+    now: i64,
+    authors: &[(u64, UserId)],
+) -> anyhow::Result<()> {
+    let mut tx = crate::server::db::begin_write(&db).await.context("opening a transaction")?;
+    super::history_db::add_authors(&mut tx, pad, authors).await?;
     sqlx::query("INSERT INTO pad_updates (pad_id, seq, data, created_at) VALUES ($1, $2, $3, $4)")
         .bind(pad.0)
         .bind(seq)
@@ -282,7 +297,7 @@ pub async fn append(db: &Db, pad: PadId, seq: i64, update: &[u8], now: i64) -> a
 /// Replaces the snapshot by `state` (the whole pad up to row `upto_seq`) and deletes the
 /// rows it folds, in one transaction.
 pub async fn compact(db: &Db, pad: PadId, upto_seq: i64, state: &[u8], now: i64) -> anyhow::Result<()> {
-    let mut tx = db.begin().await.context("opening a transaction")?;
+    let mut tx = crate::server::db::begin_write(&db).await.context("opening a transaction")?;
     sqlx::query(
         "INSERT INTO pad_snapshots (pad_id, upto_seq, data, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (pad_id) DO UPDATE SET upto_seq = excluded.upto_seq, data = excluded.data, created_at = excluded.created_at",
@@ -301,4 +316,49 @@ pub async fn compact(db: &Db, pad: PadId, upto_seq: i64, state: &[u8], now: i64)
         .await
         .with_context(|| format!("deleting the updates folded into the snapshot of pad {pad}"))?;
     tx.commit().await.with_context(|| format!("committing the snapshot of pad {pad}"))
+}
+
+/// An imported pad's first content: its whole Yjs state (one insertion by `client`), and the
+/// text it shows.
+pub struct FirstContent<'a> {
+    pub state: &'a [u8],
+    pub text: &'a str,
+    pub client: u64,
+}
+
+/// Creates a pad holding a text from its first moment, in ONE transaction: the pad, its
+/// state as row 1, its importer as the author of `client`, and version 1 of its history.
+/// Nothing is left of it when any step fails.
+pub async fn create_with_text(db: &Db, pad: &NewPad, max: usize, first: &FirstContent<'_>) -> Result<(), AppError> {
+    let mut tx = crate::server::db::begin_write(&db).await?;
+    create_in(&mut tx, pad, max).await?;
+    sqlx::query("INSERT INTO pad_updates (pad_id, seq, data, created_at) VALUES ($1, 1, $2, $3)")
+        .bind(pad.id.0)
+        .bind(BASE64.encode(first.state))
+        .bind(pad.created_at)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE pads SET last_edit_at = $1 WHERE id = $2")
+        .bind(pad.created_at)
+        .bind(pad.id.0)
+        .execute(&mut *tx)
+        .await?;
+    super::history_db::add_authors(&mut tx, pad.id, &[(first.client, pad.created_by)]).await?;
+    let version = super::history_db::NewVersion {
+        created_at: pad.created_at,
+        state: first.state,
+        text: first.text,
+        editors: &[pad.created_by],
+    };
+    super::history_db::insert_version(&mut tx, pad.id, &version).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A fresh Yjs client id for an edit the server makes on someone's behalf (an import, a
+/// restore): random, 53 bits as Yjs uses, never 0.
+pub fn random_client_id() -> anyhow::Result<u64> {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok((u64::from_le_bytes(b) & domain::pad::MAX_CLIENT_ID).max(1))
 }

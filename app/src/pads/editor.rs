@@ -64,7 +64,7 @@ struct Peer {
 }
 
 fn colour_index(colour: &str) -> usize {
-    presence::PALETTE.iter().position(|c| *c == colour).unwrap_or(0)
+    domain::pad::authors::PALETTE.iter().position(|c| c.hex == colour).unwrap_or(0)
 }
 
 /// `pad-id` from the route.
@@ -98,12 +98,13 @@ fn PadScreen(view: PadView, access: ServerAction<SetPadAccessForm>) -> impl Into
     let peers = RwSignal::new(Vec::<Peer>::new());
     let layer = RwSignal::new(Vec::<Piece>::new());
     let editable = RwSignal::new(false);
+    let shown = RwSignal::new(view.text.clone());
     let area = NodeRef::<Textarea>::new();
     let client = StoredValue::new_local(None::<Rc<RefCell<client::Client>>>);
     let can_edit = view.can_edit;
     let pad = view.line.id;
 
-    let signals = client::Signals { link, unacked, peers, layer, editable };
+    let signals = client::Signals { link, unacked, peers, layer, editable, shown };
     let me = view.me.clone();
     let me_id = view.me_id;
     Effect::new(move |_| {
@@ -166,6 +167,7 @@ fn PadScreen(view: PadView, access: ServerAction<SetPadAccessForm>) -> impl Into
             <p class="muted small"><a href="/pads">"Pads"</a> " · " {view.unit_name.clone()}</p>
             <h1>{title}</h1>
         </header>
+        <super::history::PadSubnav pad here="pad"/>
         {locked_note}
         {read_only_note}
         <div class="pad-bar">
@@ -206,8 +208,53 @@ fn PadScreen(view: PadView, access: ServerAction<SetPadAccessForm>) -> impl Into
                 on:compositionend=on_compose_end
             >{view.text.clone()}</textarea>
         </div>
+        <details class="panel pad-preview" open>
+            <summary>"Aperçu mis en forme"</summary>
+            <div class="pad-rendered">{move || shown.with(|t| preview(t))}</div>
+        </details>
         {line.can_manage.then(|| view! { <AccessPanel view=view.clone() access/> })}
     }
+}
+
+/// The text as its Markdown reads (`domain::pad::markdown`): headings, lists, quotes, bold,
+/// italic, code; everything else as written, escaped by the view.
+fn preview(text: &str) -> AnyView {
+    use domain::pad::markdown::{Block, parse};
+    parse(text)
+        .into_iter()
+        .map(|b| match b {
+            Block::Heading { level: 1, inlines } => view! { <h2>{inlines_view(inlines)}</h2> }.into_any(),
+            Block::Heading { level: 2, inlines } => view! { <h3>{inlines_view(inlines)}</h3> }.into_any(),
+            Block::Heading { inlines, .. } => view! { <h4>{inlines_view(inlines)}</h4> }.into_any(),
+            Block::Paragraph(inlines) => view! { <p>{inlines_view(inlines)}</p> }.into_any(),
+            Block::List { ordered: true, items } => {
+                view! { <ol>{items.into_iter().map(|i| view! { <li>{inlines_view(i)}</li> }).collect_view()}</ol> }
+                    .into_any()
+            }
+            Block::List { ordered: false, items } => {
+                view! { <ul>{items.into_iter().map(|i| view! { <li>{inlines_view(i)}</li> }).collect_view()}</ul> }
+                    .into_any()
+            }
+            Block::Quote(inlines) => view! { <blockquote>{inlines_view(inlines)}</blockquote> }.into_any(),
+            Block::Code(code) => view! { <pre><code>{code}</code></pre> }.into_any(),
+        })
+        .collect_view()
+        .into_any()
+}
+
+fn inlines_view(inlines: Vec<domain::pad::markdown::Inline>) -> AnyView {
+    use domain::pad::markdown::Inline;
+    inlines
+        .into_iter()
+        .map(|i| match i {
+            Inline::Text(t) => t.into_any(),
+            Inline::Bold(inner) => view! { <strong>{inlines_view(inner)}</strong> }.into_any(),
+            Inline::Italic(inner) => view! { <em>{inlines_view(inner)}</em> }.into_any(),
+            Inline::Code(c) => view! { <code>{c}</code> }.into_any(),
+            Inline::LineBreak => view! { <br/> }.into_any(),
+        })
+        .collect_view()
+        .into_any()
 }
 
 /// What a toolbar button inserts.
@@ -385,6 +432,8 @@ mod client {
         pub peers: RwSignal<Vec<Peer>>,
         pub layer: RwSignal<Vec<Piece>>,
         pub editable: RwSignal<bool>,
+        /// The text shown, for the rendered preview.
+        pub shown: RwSignal<String>,
     }
 
     pub struct Client {
@@ -816,6 +865,7 @@ mod client {
 
         fn refresh_layer(&self) {
             self.signals.layer.set(layer_of(&self.shown, &self.peers));
+            self.signals.shown.set(self.shown.clone());
         }
 
         fn refresh_peers(&self) {

@@ -1,13 +1,25 @@
 //! Collaborative pads (docs/pads.md): a text co-edited live by a class or a group. This
 //! folder holds the pad list (`/pads`, here), the editor (`editor.rs`, `/pads/:id`), the
-//! server functions (`api.rs`: open, list, create, set access) and the SQL (`db.rs`: the
-//! pads, their access, and their durable Yjs updates and snapshots). The live editing runs
-//! through the server crate's hub (`server/src/pads.rs`, `GET /ws/pads/{id}`).
+//! server functions (`api.rs`: open, list, create, set access; `history_api.rs`: history,
+//! authorship, import), the SQL (`db.rs`: the pads, their access, and their durable Yjs
+//! updates and snapshots; `history_db.rs`: versions and authors), the pages of a pad's
+//! history (`history.rs`, `/pads/:id/historique`) and of who wrote what (`authors.rs`,
+//! `/pads/:id/auteurs`), the import form (`import.rs`) and the downloads (`export.rs`). The
+//! live editing runs through the server crate's hub (`server/src/pads.rs`, `GET
+//! /ws/pads/{id}`).
 
 pub mod api;
+pub mod authors;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod editor;
+#[cfg(feature = "ssr")]
+pub mod export;
+pub mod history;
+pub mod history_api;
+#[cfg(feature = "ssr")]
+pub mod history_db;
+pub mod import;
 
 use crate::classes::api::PersonLine;
 use crate::components::{Async, FormError};
@@ -111,7 +123,10 @@ fn UnitList(units: Vec<UnitPads>, create: ServerAction<CreatePadForm>) -> impl I
     if units.is_empty() {
         return view! { <p class="panel muted">"Aucun pad dans vos classes et groupes pour l'instant."</p> }.into_any();
     }
-    units
+    let importable: Vec<(String, String)> =
+        units.iter().filter(|u| u.can_create).map(|u| (u.unit.clone(), u.name.clone())).collect();
+    let import = (!importable.is_empty()).then(|| view! { <import::ImportPadForm units=importable/> });
+    let sections = units
         .into_iter()
         .map(|u| {
             let heading = format!("pads-{}", u.unit.replace(':', "-"));
@@ -160,8 +175,8 @@ fn UnitList(units: Vec<UnitPads>, create: ServerAction<CreatePadForm>) -> impl I
                 </section>
             }
         })
-        .collect_view()
-        .into_any()
+        .collect_view();
+    view! { {sections} {import} }.into_any()
 }
 
 #[component]
@@ -195,4 +210,72 @@ mod tests {
         assert_eq!(present_label(&names(&["A", "B", "C"])).as_deref(), Some("A, B et 1 autre sont dans le pad"));
         assert_eq!(present_label(&names(&["A", "B", "C", "D"])).as_deref(), Some("A, B et 2 autres sont dans le pad"));
     }
+}
+
+/// Longest text an import takes, in characters (and its encoded state must fit in a pad,
+/// `domain::pad::MAX_PAD_BYTES`).
+pub const IMPORT_MAX_CHARS: usize = 500_000;
+
+/// One saved version of a pad, as its history lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionLine {
+    /// Its number (`pad_versions.version`): stable, what a restore names.
+    pub number: i64,
+    pub created_at: i64,
+    /// "mardi 1 décembre 2026 à 14:05", Paris time.
+    pub when: String,
+    /// Who edited since the previous version ("Prénom Nom").
+    pub editors: Vec<String>,
+}
+
+/// A pad's history page: its versions, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PadHistory {
+    pub pad: PadId,
+    pub title: String,
+    pub versions: Vec<VersionLine>,
+    /// May the viewer restore a version (edit the pad now)?
+    pub can_edit: bool,
+}
+
+/// The text of one version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionText {
+    pub number: i64,
+    /// Its place in the history, 1 = the oldest kept (what `?version=` names).
+    pub position: usize,
+    pub text: String,
+}
+
+/// A run of the current text written by one person (`author`: an index in
+/// [`PadAuthorship::authors`]; `None` when the writer is not known, as for text written before
+/// authors were recorded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthoredRun {
+    pub text: String,
+    pub author: Option<usize>,
+}
+
+/// One author of a pad, for the legend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthorLine {
+    pub name: String,
+    /// The CSS class of their colour (`domain::pad::authors::colour_class`).
+    pub colour_class: String,
+    /// Its French name ("lavande").
+    pub colour_name: String,
+    /// Characters of the current text they wrote.
+    pub chars: usize,
+}
+
+/// Who wrote what in a pad's current text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PadAuthorship {
+    pub pad: PadId,
+    pub title: String,
+    pub runs: Vec<AuthoredRun>,
+    /// Most characters first.
+    pub authors: Vec<AuthorLine>,
+    /// Characters whose writer is not known.
+    pub unknown_chars: usize,
 }

@@ -339,7 +339,7 @@ pub mod ssr {
         quiz_for(&st, &user, quiz, true).await?;
         let question = checked(question)?;
         let now = now_ms();
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         db::lock_quiz(&mut tx, quiz, now).await?;
         let id = match id {
             Some(id) => {
@@ -366,7 +366,7 @@ pub mod ssr {
         let user = require_user()?;
         let st = state()?;
         let (quiz, _) = editable_question(&st, &user, question).await?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         db::lock_quiz(&mut tx, quiz.id, now_ms()).await?;
         if !db::delete_question(&mut tx, quiz.id, question).await? {
             return Err(AppError::NotFound);
@@ -379,7 +379,7 @@ pub mod ssr {
         let user = require_user()?;
         let st = state()?;
         quiz_for(&st, &user, quiz, true).await?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         db::lock_quiz(&mut tx, quiz, now_ms()).await?;
         let mut current: Vec<QuizQuestionId> = db::questions(&mut *tx, quiz).await?.iter().map(|q| q.id).collect();
         let mut wanted = order.clone();
@@ -404,7 +404,7 @@ pub mod ssr {
         let st = state()?;
         let (quiz, line) = editable_question(&st, &user, question).await?;
         let now = now_ms();
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         db::lock_quiz(&mut tx, quiz.id, now).await?;
         let count = db::count_questions(&mut tx, quiz.id).await?;
         if count >= QUESTIONS_PER_QUIZ_MAX {
@@ -428,7 +428,7 @@ pub mod ssr {
             Err(problems) => return Ok(GiftImport::Refused { problems }),
         };
         let now = now_ms();
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         db::lock_quiz(&mut tx, quiz, now).await?;
         let count = db::count_questions(&mut tx, quiz).await?;
         if count + questions.len() > QUESTIONS_PER_QUIZ_MAX {
@@ -533,7 +533,7 @@ pub mod ssr {
         if attempt.submitted_at.is_some() || now < deadline {
             return Ok(attempt);
         }
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if db::lock_open_attempt(&mut tx, attempt.id).await? {
             let answers = db::answers(&mut *tx, attempt.id).await?;
             let finished = grading::finish(a, &attempt, &answers, deadline, true);
@@ -648,7 +648,7 @@ pub mod ssr {
             settle(st, a, attempt, now).await?;
             return Err(AppError::Conflict(late.reason));
         }
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if !db::lock_open_attempt(&mut tx, attempt.id).await? {
             return Err(AppError::Conflict(
                 "Cette tentative est déjà rendue : votre réponse n'a pas été enregistrée.".into(),
@@ -717,7 +717,7 @@ pub mod ssr {
             settle(&st, &a, attempt, now).await?;
             return Err(AppError::Conflict(late.reason));
         }
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         if db::lock_open_attempt(&mut tx, attempt.id).await? {
             let answers = db::answers(&mut *tx, attempt.id).await?;
             let finished = grading::finish(&a, &attempt, &answers, now, false);

@@ -1568,31 +1568,7 @@ pub(super) fn file_slug(title: &str) -> String {
 }
 
 #[cfg(feature = "ssr")]
-pub(super) fn text_response(code: u16, message: String) -> axum::response::Response {
-    use axum::http::{StatusCode, header};
-    use axum::response::IntoResponse;
-    (
-        StatusCode::from_u16(code).unwrap_or(StatusCode::FORBIDDEN),
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        message,
-    )
-        .into_response()
-}
-
-#[cfg(feature = "ssr")]
-pub(super) fn attachment(content_type: &str, file: String, body: String) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response()
-}
+pub(super) use crate::server::download::{attachment, text_response};
 
 /// `/quiz/{id}/export.gift`: the quiz as GIFT, for whoever may read it.
 #[cfg(feature = "ssr")]

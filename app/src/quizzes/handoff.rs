@@ -338,7 +338,7 @@ pub mod ssr {
             Some(_) => None,
             None => Some(new_from_choice(&st, &user, &a, choice, now).await?),
         };
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         // One send of an assignment at a time: a second one waits, then finds the link as the
         // first left it.
         crate::quizzes::manage::ssr::lock_assignment(&mut tx, id).await?;

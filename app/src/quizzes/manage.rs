@@ -216,7 +216,7 @@ pub mod ssr {
         }
         let now = now_ms();
         settings.check(now)?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         lock_assignment(&mut tx, id).await?;
         // Read after taking the row: no other change of this assignment can come in between.
         let Some(current) = db::assignment(&st.db, id).await? else {
@@ -248,7 +248,7 @@ pub mod ssr {
         let st = state()?;
         managed(&st, &user, id).await?;
         let now = now_ms();
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         lock_assignment(&mut tx, id).await?;
         // Attempts under way reach their deadline now: the next reading closes each with the
         // answers it saved, as when time runs out.
@@ -273,7 +273,7 @@ pub mod ssr {
         let user = require_user()?;
         let st = state()?;
         let a = managed(&st, &user, id).await?;
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         lock_assignment(&mut tx, id).await?;
         let n = started(&mut tx, id).await?;
         if n > 0 {

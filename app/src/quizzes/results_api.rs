@@ -145,7 +145,7 @@ pub mod ssr {
             reason: format!("{} Rien n'a été enregistré.", problems.join(" ")),
         })?;
         let now = now_ms();
-        let mut tx = st.db.begin().await?;
+        let mut tx = crate::server::db::begin_write(&st.db).await?;
         let mut saved = 0;
         for (attempt, grades) in &grades {
             if !db::lock_submitted_attempt(&mut tx, *attempt).await? {

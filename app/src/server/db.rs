@@ -93,6 +93,20 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     })
 }
 
+/// Opens a transaction that will write. On SQLite it takes the write lock at its start
+/// (`BEGIN IMMEDIATE`), waiting up to `busy_timeout` for it: a deferred transaction that
+/// reads and then writes fails at once with "database is locked" when another connection
+/// committed in between (WAL keeps its first snapshot), and busy_timeout cannot wait that out.
+/// With pads writing all the time, that turned ordinary forms into rare 500s. PostgreSQL
+/// takes row locks as it goes and needs nothing special.
+pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if db.connect_options().database_url.scheme().starts_with("sqlite") {
+        db.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        db.begin().await
+    }
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)

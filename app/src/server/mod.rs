@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod db;
 pub mod demo;
+pub mod download;
 pub mod password;
 pub mod realtime;
 pub mod session;

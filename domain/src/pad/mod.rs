@@ -4,8 +4,11 @@
 //!
 //! Nothing here does I/O: the server stores and forwards the updates these functions check and
 //! produce, and the browser applies them to what the person sees. Wire messages are in
-//! [`wire`].
+//! [`wire`]; who wrote what and the authors' colours in [`authors`]; the Markdown subset
+//! of exports and previews in [`markdown`].
 
+pub mod authors;
+pub mod markdown;
 pub mod presence;
 pub mod wire;
 
@@ -14,6 +17,12 @@ use yrs::{ClientID, Doc, GetString, OffsetKind, Options, ReadTxn, StateVector, T
 
 /// Largest update (or state) accepted in one piece, in bytes: a WebSocket frame's limit.
 pub const MAX_UPDATE_BYTES: usize = wire::MAX_FRAME_BYTES;
+
+/// Largest pad, as its encoded Yjs state: an update that would make it larger is refused.
+/// Below [`MAX_UPDATE_BYTES`] so that a whole pad (a new peer's sync step 2) and any merged
+/// update always fit in one frame, which the browser's decoder also limits to 1 MiB.
+/// 960 KiB is some 500 pages of text.
+pub const MAX_PAD_BYTES: usize = MAX_UPDATE_BYTES - 64 * 1024;
 
 /// Largest client id Yjs uses (53 bits, a JavaScript safe integer).
 pub const MAX_CLIENT_ID: u64 = (1 << 53) - 1;
@@ -154,6 +163,12 @@ impl PadDoc {
         }
         txn.encode_update_v1()
     }
+
+    /// The text as runs of (Yjs client id, text): who inserted each visible character
+    /// ([`authors::runs`]).
+    pub fn authorship(&self) -> Vec<authors::AuthorRun> {
+        authors::runs(&self.full_state())
+    }
 }
 
 /// The one change between two texts: at `index` (UTF-16 units), `deleted` units replaced by
@@ -249,6 +264,34 @@ mod tests {
     }
 
     #[test]
+    fn the_minimal_change_keeps_the_common_prefix_and_suffix_in_utf16_units() {
+        let change = |a: &str, b: &str| TextChange::between(a, b).map(|c| (c.index, c.deleted, c.inserted));
+        assert_eq!(change("abc", "abc"), None);
+        assert_eq!(change("Le chat dort.", "Le chien dort."), Some((5, 2, "ien".into())));
+        assert_eq!(change("", "tout"), Some((0, 0, "tout".into())));
+        assert_eq!(change("tout", ""), Some((0, 4, String::new())));
+        // "🎒" is two UTF-16 units, and a pair is never split even when two emoji share a
+        // first unit: 😀 (D83D DE00) and 😁 (D83D DE01).
+        assert_eq!(change("🎒a😀", "🎒a😁"), Some((3, 2, "😁".into())));
+        // Repeated letters: prefix and suffix do not overlap.
+        assert_eq!(change("aaa", "aa"), Some((2, 1, String::new())));
+        assert_eq!(change("aa", "aaa"), Some((2, 0, "a".into())));
+    }
+
+    #[test]
+    fn replacing_the_text_is_one_update_that_another_replica_applies() -> Result<(), PadError> {
+        let mut a = PadDoc::new(1);
+        let first = a.insert(0, "Élève 🎒 : le Rhin.");
+        let mut b = PadDoc::from_updates(2, &[first])?;
+        let update = b.replace_text("Élève 🎒 : la Loire.").ok_or(PadError::Malformed)?;
+        assert_eq!(b.text(), "Élève 🎒 : la Loire.");
+        a.apply_update(&update)?;
+        assert_eq!(a.text(), "Élève 🎒 : la Loire.");
+        assert_eq!(b.replace_text("Élève 🎒 : la Loire."), None);
+        Ok(())
+    }
+
+    #[test]
     fn positions_count_utf16_units_like_a_browser() {
         let mut pad = PadDoc::new(1);
         pad.insert(0, "Élève 🎒 !");
@@ -258,19 +301,6 @@ mod tests {
         assert_eq!(pad.len_utf16(), 11);
         pad.delete(6, 2);
         assert_eq!(pad.text(), "Élève x !");
-    }
-
-    #[test]
-    fn the_change_between_two_texts_keeps_their_common_ends() {
-        let change = |a: &str, b: &str| TextChange::between(a, b);
-        assert_eq!(change("abc", "abc"), None);
-        assert_eq!(change("abc", "abXc"), Some(TextChange { index: 2, deleted: 0, inserted: "X".into() }));
-        assert_eq!(change("abcd", "ad"), Some(TextChange { index: 1, deleted: 2, inserted: String::new() }));
-        // "aaa" → "aa": the suffix may not overlap the prefix.
-        assert_eq!(change("aaa", "aa"), Some(TextChange { index: 2, deleted: 1, inserted: String::new() }));
-        // Two emoji sharing their high surrogate: the pair is replaced whole.
-        assert_eq!(change("x🎒y", "x🎓y"), Some(TextChange { index: 1, deleted: 2, inserted: "🎓".into() }));
-        assert_eq!(change("é", "ée"), Some(TextChange { index: 1, deleted: 0, inserted: "e".into() }));
     }
 
     #[test]

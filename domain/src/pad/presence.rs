@@ -19,18 +19,10 @@ pub const MAX_ENTRIES: usize = 64;
 /// Longest name carried in a state, in characters.
 pub const MAX_NAME_CHARS: usize = 80;
 
-/// Background colours of the people in a pad: pastel enough for black text on them (each
-/// gives a contrast ratio above 7:1 with #1a1a1a), distinct enough side by side.
-pub const PALETTE: [&str; 12] = [
-    "#ffd8a8", "#b2f2bb", "#a5d8ff", "#ffc9c9", "#d0bfff", "#99e9f2", "#ffec99", "#fcc2d7", "#c0eb75", "#bac8ff",
-    "#ffe3e3", "#96f2d7",
-];
-
-/// The colour of a person, the same in every pad and on every device.
+/// The colour of a person in the live editor: their authorship colour
+/// ([`super::authors::colour_of`]), the same in every pad and on every device.
 pub fn colour_for(user: UserId) -> &'static str {
-    // A multiplicative hash spreads consecutive ids over the palette.
-    let h = (user.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 59;
-    PALETTE[(h as usize) % PALETTE.len()]
+    super::authors::colour_of(user).hex
 }
 
 /// The person behind an awareness state.
@@ -156,7 +148,7 @@ mod tests {
     use super::*;
 
     fn alice() -> Person {
-        Person { name: "Alice Martin".into(), colour: "#ffd8a8".into() }
+        Person { name: "Alice Martin".into(), colour: colour_for(UserId(42)).into() }
     }
 
     #[test]
@@ -208,12 +200,5 @@ mod tests {
         assert_eq!(state.user, alice());
         assert_eq!(state.cursor, Some(Cursor { anchor: 1, head: 1 }));
         Ok(())
-    }
-
-    #[test]
-    fn each_person_keeps_one_colour_and_neighbours_differ() {
-        assert_eq!(colour_for(UserId(42)), colour_for(UserId(42)));
-        let colours: std::collections::HashSet<_> = (1..=6).map(|i| colour_for(UserId(i))).collect();
-        assert!(colours.len() >= 4, "{colours:?}");
     }
 }

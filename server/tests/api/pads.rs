@@ -43,21 +43,21 @@ fn refused_with(result: Result<Socket, Error>, status: u16) {
 }
 
 /// A client: its socket and its replica of the pad, as a browser tab has.
-struct Client {
-    socket: Socket,
-    doc: PadDoc,
+pub(crate) struct Client {
+    pub(crate) socket: Socket,
+    pub(crate) doc: PadDoc,
     next_seq: u64,
     acked: u64,
 }
 
 impl Client {
     /// Connects and waits for the whole document (sync step 2).
-    async fn join(app: &TestApp, session: &Session, pad: PadId, client_id: u64) -> Client {
+    pub(crate) async fn join(app: &TestApp, session: &Session, pad: PadId, client_id: u64) -> Client {
         let socket = open(app, Some(session), &pad.to_string()).await.expect("upgrade");
         Client::resume(socket, PadDoc::new(client_id)).await
     }
 
-    async fn resume(socket: Socket, doc: PadDoc) -> Client {
+    pub(crate) async fn resume(socket: Socket, doc: PadDoc) -> Client {
         let mut c = Client { socket, doc, next_seq: 1, acked: 0 };
         loop {
             if let PadMessage::SyncStep2(_) = c.next().await {
@@ -67,7 +67,7 @@ impl Client {
     }
 
     /// The next pad message, applied to the replica when it carries an update.
-    async fn next(&mut self) -> PadMessage {
+    pub(crate) async fn next(&mut self) -> PadMessage {
         loop {
             let frame = tokio::time::timeout(WAIT, self.socket.next()).await.expect("a message in time");
             match frame {
@@ -97,12 +97,12 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, m: &PadMessage) {
+    pub(crate) async fn send(&mut self, m: &PadMessage) {
         self.socket.send(Message::Binary(m.encode().into())).await.expect("sent");
     }
 
     /// Types `text` at `index` and sends it as a tracked update; returns its update and seq.
-    async fn type_at(&mut self, index: u32, text: &str) -> (Vec<u8>, u64) {
+    pub(crate) async fn type_at(&mut self, index: u32, text: &str) -> (Vec<u8>, u64) {
         let update = self.doc.insert(index, text);
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -110,21 +110,21 @@ impl Client {
         (update, seq)
     }
 
-    async fn wait_ack(&mut self, seq: u64) {
+    pub(crate) async fn wait_ack(&mut self, seq: u64) {
         while self.acked < seq {
             self.next().await;
         }
     }
 
     /// Reads until the replica shows `text` and every update it sent is acknowledged.
-    async fn wait_for(&mut self, text: &str) {
+    pub(crate) async fn wait_for(&mut self, text: &str) {
         while self.doc.text() != text || self.acked + 1 < self.next_seq {
             self.next().await;
         }
     }
 
     /// Reads until the server closes, returning the close code and reason.
-    async fn closed(&mut self) -> (u16, String) {
+    pub(crate) async fn closed(&mut self) -> (u16, String) {
         loop {
             match tokio::time::timeout(WAIT, self.socket.next()).await.expect("closed in time") {
                 Some(Ok(Message::Close(Some(f)))) => return (u16::from(f.code), f.reason.as_str().to_string()),
@@ -143,12 +143,12 @@ pub(crate) async fn create_pad(s: &Session, unit: &str, policy: &str) -> PadId {
     id.expect("a pad id")
 }
 
-async fn class_4c(app: &TestApp) -> String {
+pub(crate) async fn class_4c(app: &TestApp) -> String {
     format!("c:{}", app.unit_id("classes", "0671234A", "4e C").await)
 }
 
 /// The pad's text as the database holds it (snapshot and rows), read by a fresh replica.
-async fn stored_text(app: &TestApp, pad: PadId) -> String {
+pub(crate) async fn stored_text(app: &TestApp, pad: PadId) -> String {
     let stored = app::pads::db::load(&app.db, pad).await.expect("loading the pad");
     PadDoc::from_updates(999, &stored.updates).expect("stored updates apply").text()
 }
