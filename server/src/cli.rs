@@ -113,7 +113,7 @@ pub async fn create_admin(
     };
     let code = app::auth::new_activation_code()?;
     let id = new_id();
-    let mut tx = app::server::db::begin_write(&pool).await?;
+    let mut tx = app::server::db::begin_write(pool).await?;
     sqlx::query(
         "INSERT INTO users (id, username, first_name, last_name, activation_hash, activation_expires_at, region_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )

@@ -235,7 +235,7 @@ pub async fn close_period(
     period: &PeriodChoice,
     now: i64,
 ) -> Result<usize, AppError> {
-    let mut tx = crate::server::db::begin_write(&db).await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     // Taking the period's row first waits for grade writes in flight and blocks new ones.
     let closed = sqlx::query("UPDATE periods SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL")
         .bind(now)
@@ -290,7 +290,7 @@ pub async fn reopen_period(
     est: EstablishmentId,
     period: &PeriodChoice,
 ) -> Result<usize, AppError> {
-    let mut tx = crate::server::db::begin_write(&db).await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let reopened =
         sqlx::query("UPDATE periods SET closed_at = NULL, closed_by = NULL WHERE id = $1 AND closed_at IS NOT NULL")
             .bind(period.id.0)
@@ -421,7 +421,7 @@ pub async fn save_appreciations(
     rows: &[(UserId, String)],
     now: i64,
 ) -> Result<usize, AppError> {
-    let mut tx = crate::server::db::begin_write(&db).await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     lock_open_period(&mut tx, period).await?;
     let mut changed = 0;
     for (student, text) in rows {
@@ -513,7 +513,7 @@ pub async fn save_councils(
     period: &PeriodChoice,
     sittings: &[(ClassId, Option<(i64, i64)>)],
 ) -> Result<usize, AppError> {
-    let mut tx = crate::server::db::begin_write(&db).await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     let mut scheduled = 0;
     for (class, sitting) in sittings {
         sqlx::query("DELETE FROM class_councils WHERE class_id = $1 AND period_id = $2")

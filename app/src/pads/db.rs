@@ -50,7 +50,7 @@ fn policy_of(r: &sqlx::any::AnyRow) -> Result<PadEditPolicy, AppError> {
 
 /// Records a new pad, refusing one more than `max` in its class or group.
 pub async fn create(db: &Db, pad: &NewPad, max: usize) -> Result<(), AppError> {
-    let mut tx = crate::server::db::begin_write(&db).await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     create_in(&mut tx, pad, max).await?;
     tx.commit().await?;
     Ok(())
@@ -116,7 +116,7 @@ pub async fn access(db: &Db, pad: PadId) -> Result<Option<PadAccess>, AppError> 
 
 /// Stores a pad's new access (policy, named editors, lock) in one transaction.
 pub async fn set_access(db: &Db, pad: PadId, access: &PadAccess) -> Result<(), AppError> {
-    let mut tx = crate::server::db::begin_write(&db).await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     sqlx::query("UPDATE pads SET edit_policy = $1, locked = $2 WHERE id = $3")
         .bind(access.policy.code())
         .bind(i64::from(access.locked))
@@ -275,7 +275,7 @@ pub async fn append(
     now: i64,
     authors: &[(u64, UserId)],
 ) -> anyhow::Result<()> {
-    let mut tx = crate::server::db::begin_write(&db).await.context("opening a transaction")?;
+    let mut tx = crate::server::db::begin_write(db).await.context("opening a transaction")?;
     super::history_db::add_authors(&mut tx, pad, authors).await?;
     sqlx::query("INSERT INTO pad_updates (pad_id, seq, data, created_at) VALUES ($1, $2, $3, $4)")
         .bind(pad.0)
@@ -297,7 +297,7 @@ pub async fn append(
 /// Replaces the snapshot by `state` (the whole pad up to row `upto_seq`) and deletes the
 /// rows it folds, in one transaction.
 pub async fn compact(db: &Db, pad: PadId, upto_seq: i64, state: &[u8], now: i64) -> anyhow::Result<()> {
-    let mut tx = crate::server::db::begin_write(&db).await.context("opening a transaction")?;
+    let mut tx = crate::server::db::begin_write(db).await.context("opening a transaction")?;
     sqlx::query(
         "INSERT INTO pad_snapshots (pad_id, upto_seq, data, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (pad_id) DO UPDATE SET upto_seq = excluded.upto_seq, data = excluded.data, created_at = excluded.created_at",
@@ -330,7 +330,7 @@ pub struct FirstContent<'a> {
 /// state as row 1, its importer as the author of `client`, and version 1 of its history.
 /// Nothing is left of it when any step fails.
 pub async fn create_with_text(db: &Db, pad: &NewPad, max: usize, first: &FirstContent<'_>) -> Result<(), AppError> {
-    let mut tx = crate::server::db::begin_write(&db).await?;
+    let mut tx = crate::server::db::begin_write(db).await?;
     create_in(&mut tx, pad, max).await?;
     sqlx::query("INSERT INTO pad_updates (pad_id, seq, data, created_at) VALUES ($1, 1, $2, $3)")
         .bind(pad.id.0)

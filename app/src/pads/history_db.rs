@@ -106,7 +106,7 @@ pub async fn last_version_text(db: &Db, pad: PadId) -> anyhow::Result<Option<Str
 /// older version closest in time to its predecessor (see the constant) and gives its editors
 /// to the next one. Returns the new version's number.
 pub async fn save_version(db: &Db, pad: PadId, v: &NewVersion<'_>) -> anyhow::Result<i64> {
-    let mut tx = crate::server::db::begin_write(&db).await.context("opening a transaction")?;
+    let mut tx = crate::server::db::begin_write(db).await.context("opening a transaction")?;
     let version = insert_version(&mut tx, pad, v).await?;
     thin(&mut tx, pad).await?;
     tx.commit().await.with_context(|| format!("committing version {version} of pad {pad}"))?;

@@ -172,7 +172,7 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
     let now = now_ms();
     // The school year under way (or starting, from August): the demo always shows this one.
     let y = school_year_start(&domain::paris::today_iso(now));
-    let mut s = Seeder { tx: crate::server::db::begin_write(&db).await?, est, now, year: y };
+    let mut s = Seeder { tx: crate::server::db::begin_write(db).await?, est, now, year: y };
     sqlx::query("INSERT INTO establishments (id, name, uai, city, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(est)
         .bind("Collège Jean Moulin")
