@@ -6,6 +6,7 @@
 //! produce, and the browser applies them to what the person sees. Wire messages are in
 //! [`wire`].
 
+pub mod awareness;
 pub mod wire;
 
 use yrs::updates::decoder::Decode;

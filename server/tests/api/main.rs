@@ -9,6 +9,7 @@ mod grades;
 mod helpers;
 mod pads;
 mod pads_crash;
+mod pads_nodes;
 mod permissions;
 mod quiz_authoring;
 mod quiz_handoff;

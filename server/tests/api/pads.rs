@@ -8,6 +8,7 @@ use crate::permissions::second_establishment;
 use app::pads::PadLine;
 use domain::PadId;
 use domain::pad::PadDoc;
+use domain::pad::awareness::{self, AwarenessEntry};
 use domain::pad::wire::Message as PadMessage;
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
@@ -34,7 +35,7 @@ pub(crate) async fn open_at(base: &str, session: Option<&Session>, pad: &str) ->
     tokio_tungstenite::connect_async(req).await.map(|(socket, _)| socket)
 }
 
-fn refused_with(result: Result<Socket, Error>, status: u16) {
+pub(crate) fn refused_with(result: Result<Socket, Error>, status: u16) {
     match result {
         Err(Error::Http(res)) => assert_eq!(res.status().as_u16(), status),
         Err(e) => panic!("expected HTTP {status}, got {e}"),
@@ -43,16 +44,16 @@ fn refused_with(result: Result<Socket, Error>, status: u16) {
 }
 
 /// A client: its socket and its replica of the pad, as a browser tab has.
-struct Client {
-    socket: Socket,
-    doc: PadDoc,
+pub(crate) struct Client {
+    pub(crate) socket: Socket,
+    pub(crate) doc: PadDoc,
     next_seq: u64,
     acked: u64,
 }
 
 impl Client {
     /// Connects and waits for the whole document (sync step 2).
-    async fn join(app: &TestApp, session: &Session, pad: PadId, client_id: u64) -> Client {
+    pub(crate) async fn join(app: &TestApp, session: &Session, pad: PadId, client_id: u64) -> Client {
         let socket = open(app, Some(session), &pad.to_string()).await.expect("upgrade");
         Client::resume(socket, PadDoc::new(client_id)).await
     }
@@ -67,7 +68,7 @@ impl Client {
     }
 
     /// The next pad message, applied to the replica when it carries an update.
-    async fn next(&mut self) -> PadMessage {
+    pub(crate) async fn next(&mut self) -> PadMessage {
         loop {
             let frame = tokio::time::timeout(WAIT, self.socket.next()).await.expect("a message in time");
             match frame {
@@ -88,12 +89,12 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, m: &PadMessage) {
+    pub(crate) async fn send(&mut self, m: &PadMessage) {
         self.socket.send(Message::Binary(m.encode().into())).await.expect("sent");
     }
 
     /// Types `text` at `index` and sends it as a tracked update; returns its update and seq.
-    async fn type_at(&mut self, index: u32, text: &str) -> (Vec<u8>, u64) {
+    pub(crate) async fn type_at(&mut self, index: u32, text: &str) -> (Vec<u8>, u64) {
         let update = self.doc.insert(index, text);
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -101,21 +102,21 @@ impl Client {
         (update, seq)
     }
 
-    async fn wait_ack(&mut self, seq: u64) {
+    pub(crate) async fn wait_ack(&mut self, seq: u64) {
         while self.acked < seq {
             self.next().await;
         }
     }
 
     /// Reads until the replica shows `text` and every update it sent is acknowledged.
-    async fn wait_for(&mut self, text: &str) {
+    pub(crate) async fn wait_for(&mut self, text: &str) {
         while self.doc.text() != text || self.acked + 1 < self.next_seq {
             self.next().await;
         }
     }
 
     /// Reads until the server closes, returning the close code and reason.
-    async fn closed(&mut self) -> (u16, String) {
+    pub(crate) async fn closed(&mut self) -> (u16, String) {
         loop {
             match tokio::time::timeout(WAIT, self.socket.next()).await.expect("closed in time") {
                 Some(Ok(Message::Close(Some(f)))) => return (u16::from(f.code), f.reason.as_str().to_string()),
@@ -134,17 +135,17 @@ pub(crate) async fn create_pad(s: &Session, unit: &str, policy: &str) -> PadId {
     id.expect("a pad id")
 }
 
-async fn class_4c(app: &TestApp) -> String {
+pub(crate) async fn class_4c(app: &TestApp) -> String {
     format!("c:{}", app.unit_id("classes", "0671234A", "4e C").await)
 }
 
 /// The pad's text as the database holds it (snapshot and rows), read by a fresh replica.
-async fn stored_text(app: &TestApp, pad: PadId) -> String {
+pub(crate) async fn stored_text(app: &TestApp, pad: PadId) -> String {
     let stored = app::pads::db::load(&app.db, pad).await.expect("loading the pad");
     PadDoc::from_updates(999, &stored.updates).expect("stored updates apply").text()
 }
 
-async fn set_access(
+pub(crate) async fn set_access(
     s: &Session,
     pad: PadId,
     extra: &[(&str, &str)],
@@ -216,14 +217,22 @@ async fn two_clients_co_edit_and_converge_and_the_list_shows_the_edit_time() {
     b.wait_for(&want).await;
     assert_eq!(stored_text(&app, pad).await, want);
 
-    // Awareness (carets, names) is relayed to the others, not stored.
-    a.send(&PadMessage::Awareness(vec![1, 2, 3])).await;
-    loop {
-        if let PadMessage::Awareness(state) = b.next().await {
-            assert_eq!(state, vec![1, 2, 3]);
-            break;
+    // Awareness (carets, names) is relayed to the others, not stored: of a tick's states,
+    // the latest of each client.
+    let caret = |clock: u64, at: u32| AwarenessEntry { client: 11, clock, state: format!("{{\"curseur\":{at}}}") };
+    a.send(&PadMessage::Awareness(awareness::encode(&[caret(1, 3)]))).await;
+    a.send(&PadMessage::Awareness(awareness::encode(&[caret(2, 4)]))).await;
+    let mut latest = None;
+    while latest != Some(caret(2, 4)) {
+        if let PadMessage::Awareness(update) = b.next().await {
+            let entries = awareness::decode(&update).expect("the server's awareness decodes");
+            assert!(entries.len() == 1 && entries[0].client == 11, "{entries:?}");
+            latest = entries.into_iter().next();
         }
     }
+    // A malformed awareness update closes the connection, like a malformed update.
+    a.send(&PadMessage::Awareness(vec![1, 2, 3])).await;
+    assert_eq!(a.closed().await.0, close::MALFORMED);
 
     let (_, lines) = eleve.call::<Vec<PadLine>>("/api/pads/liste", &[("unite", &unit)]).await;
     let line = lines.expect("pads").remove(0);
