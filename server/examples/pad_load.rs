@@ -267,8 +267,10 @@ struct Target {
 }
 
 /// Whether author `i` of `authors` times deliveries: `observers` of them, evenly spread.
-fn observes(i: usize, authors: usize, observers: usize) -> bool {
-    i.is_multiple_of(authors / observers) && i / (authors / observers) < observers
+/// With several nodes (author `i` on node `i % nodes`), the observers are spread over them too.
+fn observes(i: usize, authors: usize, observers: usize, nodes: usize) -> bool {
+    let step = authors / observers;
+    (i / nodes).is_multiple_of(step) && (i / nodes / step) * nodes + i % nodes < observers
 }
 
 async fn run(target: Target, authors: usize, seconds: u64, observers: usize, layout: Layout) -> anyhow::Result<()> {
@@ -312,7 +314,7 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize, lay
         .map(|(i, socket)| {
             // Spread the authors' keystrokes over the period rather than all at once.
             let first = begin + period * i as u32 / authors as u32;
-            tokio::spawn(author(i, observes(i, authors, observers), layout, socket, sent.clone(), first, stop_typing))
+            tokio::spawn(author(i, observes(i, authors, observers, layout.nodes), layout, socket, sent.clone(), first, stop_typing))
         })
         .collect();
     tokio::time::sleep_until(stop_typing).await;
@@ -323,7 +325,7 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize, lay
     let mut observers_own_edits = 0;
     for (i, t) in tasks.into_iter().enumerate() {
         let r = t.await?;
-        if observes(i, authors, observers) {
+        if observes(i, authors, observers, layout.nodes) {
             observers_own_edits += r.edits;
         }
         results.push(r);
@@ -332,10 +334,12 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize, lay
     let mut delivery = Histogram::new();
     let mut delivery_cross = Histogram::new();
     let mut ack = Histogram::new();
+    let mut ack_by_node = vec![Histogram::new(); layout.nodes];
     let (mut edits, mut frames_in, mut bytes_in) = (0, 0, 0);
     let (mut awareness_frames, mut awareness_entries) = (0, 0);
     let mut closed: std::collections::BTreeMap<u16, usize> = Default::default();
-    for r in &results {
+    for (i, r) in results.iter().enumerate() {
+        ack_by_node[i % layout.nodes].add(&r.ack);
         delivery.add(&r.delivery);
         delivery_cross.add(&r.delivery_cross);
         awareness_frames += r.awareness_frames;
@@ -376,6 +380,13 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize, lay
             delivery_cross.percentile(1.0),
             delivery_cross.count()
         );
+    }
+    if layout.nodes > 1 {
+        let per_node: Vec<String> = ack_by_node
+            .iter()
+            .map(|h| format!("p50 {:.1} p99 {:.1}", h.percentile(0.5), h.percentile(0.99)))
+            .collect();
+        println!("  ack ms by node: {}", per_node.join("; "));
     }
     if layout.awareness {
         println!(

@@ -2,7 +2,8 @@
 //! in the Yjs sync protocol plus Préau's `tracked`/`ack` (see `domain::pad::wire` and
 //! docs/pads.md).
 //!
-//! One task per open pad holds its `PadDoc` in memory and is the only writer of its rows.
+//! One task per open pad holds its `PadDoc` in memory and is this process's only writer of its
+//! rows.
 //! Each connection has a task of its own that reads frames, checks their size and rate, and
 //! hands them to the pad task; the pad task sends back through a bounded queue per
 //! connection (a reader whose queue is full is disconnected, so a slow one never grows the
@@ -10,7 +11,8 @@
 //! document as they come (which validates them), then merged into ONE row committed to the
 //! database, and only then acknowledged to each sender and sent to the others as ONE merged
 //! update frame each. Nothing reaches another client, and no sync answer includes anything,
-//! before it is durable.
+//! before it is durable. Awareness (carets) is merged per tick too: the latest state of each
+//! client goes out once per tick, in one frame per recipient.
 //!
 //! Several server processes may serve one pad on PostgreSQL: the database numbers the rows,
 //! and each pad task also catches up on the rows other nodes commit, when the node bus
@@ -779,7 +781,10 @@ impl PadTask {
         };
         let mut gap = false;
         if let Some(merged) = &merged {
-            let seq = app::pads::db::append(&self.hub.state.db, self.id, merged, now_ms(), self.hub.announce).await?;
+            let appended = app::pads::db::append(&self.hub.state.db, self.id, merged, now_ms(), self.hub.announce).await?;
+            let Some(seq) = appended else {
+                return self.refuse_locked_tick(&pending).await;
+            };
             if seq == self.last_seq + 1 {
                 self.last_seq = seq;
             } else {
@@ -820,6 +825,31 @@ impl PadTask {
             }
         }
         self.maybe_compact();
+        Ok(())
+    }
+
+    /// The pad was locked before the tick's row could be stored (on another node, or just
+    /// before the lock reached this task): nothing of the tick is stored. Its senders are
+    /// closed as an update on a locked pad is, and the document, which holds their updates,
+    /// is read again from the database. Nobody received any of them (nothing is sent before
+    /// it is durable). The others get the whole reloaded pad as an update (what they hold
+    /// already changes nothing): it may hold rows of other nodes this task had not sent yet.
+    async fn refuse_locked_tick(&mut self, pending: &[Pending]) -> anyhow::Result<()> {
+        for p in pending {
+            self.close(p.conn, Close::READ_ONLY);
+        }
+        self.load().await?;
+        self.own_rows.clear();
+        let frame = Bytes::from(Message::Update(self.doc.full_state()).encode());
+        let everyone: Vec<ConnId> = self.peers.keys().copied().collect();
+        for conn in everyone {
+            self.send(conn, frame.clone());
+        }
+        for (conn, remote) in std::mem::take(&mut self.deferred_syncs) {
+            if self.peers.contains_key(&conn) {
+                self.sync(conn, remote);
+            }
+        }
         Ok(())
     }
 

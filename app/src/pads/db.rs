@@ -251,16 +251,25 @@ pub const NODES_CHANNEL: &str = "preau_nodes";
 /// PostgreSQL, when other nodes may hold the pad) the same transaction notifies
 /// [`NODES_CHANNEL`]: PostgreSQL delivers it at the commit, so no node hears of a row before
 /// it is durable.
-pub async fn append(db: &Db, pad: PadId, update: &[u8], now: i64, announce: bool) -> anyhow::Result<i64> {
+///
+/// `None`, with nothing written, when the pad is locked: the lock is read under the same row
+/// lock that `set_access` takes, so once a lock is committed no edit is stored, whichever
+/// process received it and whether or not that process has heard of the lock yet.
+pub async fn append(db: &Db, pad: PadId, update: &[u8], now: i64, announce: bool) -> anyhow::Result<Option<i64>> {
     let mut tx = db.begin().await.context("opening a transaction")?;
-    let seq: i64 = sqlx::query_scalar(
-        "UPDATE pads SET last_edit_at = $1, update_seq = update_seq + 1 WHERE id = $2 RETURNING update_seq",
+    let row = sqlx::query(
+        "UPDATE pads SET last_edit_at = $1, update_seq = update_seq + 1 WHERE id = $2 RETURNING update_seq, locked",
     )
     .bind(now)
     .bind(pad.0)
     .fetch_one(&mut *tx)
     .await
     .with_context(|| format!("numbering the next update of pad {pad}"))?;
+    if row.try_get::<i64, _>("locked")? != 0 {
+        tx.rollback().await.context("giving up an update of a locked pad")?;
+        return Ok(None);
+    }
+    let seq: i64 = row.try_get("update_seq")?;
     sqlx::query("INSERT INTO pad_updates (pad_id, seq, data, created_at) VALUES ($1, $2, $3, $4)")
         .bind(pad.0)
         .bind(seq)
@@ -278,7 +287,7 @@ pub async fn append(db: &Db, pad: PadId, update: &[u8], now: i64, announce: bool
             .with_context(|| format!("announcing update {seq} of pad {pad}"))?;
     }
     tx.commit().await.with_context(|| format!("committing update {seq} of pad {pad}"))?;
-    Ok(seq)
+    Ok(Some(seq))
 }
 
 /// Replaces the snapshot by `state` (the whole pad up to row `upto_seq`) and deletes the
