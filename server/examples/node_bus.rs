@@ -136,7 +136,13 @@ where
     Ok(commit)
 }
 
-async fn run_pg(pool: &PgPool, url: &str, nodes: usize, rate: u32, seconds: u64) -> anyhow::Result<(Histogram, Histogram)> {
+async fn run_pg(
+    pool: &PgPool,
+    url: &str,
+    nodes: usize,
+    rate: u32,
+    seconds: u64,
+) -> anyhow::Result<(Histogram, Histogram)> {
     let started = started(nodes, rate, seconds);
     let mut readers = Vec::new();
     for me in 0..nodes {
@@ -175,9 +181,7 @@ async fn run_pg(pool: &PgPool, url: &str, nodes: usize, rate: u32, seconds: u64)
         }));
     }
     let writers: Vec<_> = (0..nodes)
-        .map(|w| {
-            tokio::spawn(write(pool.clone(), w, rate, seconds, true, started.clone(), |_, _| async { Ok(()) }))
-        })
+        .map(|w| tokio::spawn(write(pool.clone(), w, rate, seconds, true, started.clone(), |_, _| async { Ok(()) })))
         .collect();
     gather(readers, writers).await
 }
@@ -198,7 +202,9 @@ async fn gather(
 }
 
 /// A NATS connection speaking the text protocol: CONNECT, then SUB/PUB, answering PING.
-async fn nats_connect(addr: &str) -> anyhow::Result<(BufReader<tokio::net::tcp::OwnedReadHalf>, tokio::net::tcp::OwnedWriteHalf)> {
+async fn nats_connect(
+    addr: &str,
+) -> anyhow::Result<(BufReader<tokio::net::tcp::OwnedReadHalf>, tokio::net::tcp::OwnedWriteHalf)> {
     let stream = TcpStream::connect(addr).await.context("connecting to NATS")?;
     stream.set_nodelay(true)?;
     let (r, mut w) = stream.into_split();
@@ -210,7 +216,13 @@ async fn nats_connect(addr: &str) -> anyhow::Result<(BufReader<tokio::net::tcp::
     Ok((r, w))
 }
 
-async fn run_nats(pool: &PgPool, addr: &str, nodes: usize, rate: u32, seconds: u64) -> anyhow::Result<(Histogram, Histogram)> {
+async fn run_nats(
+    pool: &PgPool,
+    addr: &str,
+    nodes: usize,
+    rate: u32,
+    seconds: u64,
+) -> anyhow::Result<(Histogram, Histogram)> {
     let started = started(nodes, rate, seconds);
     let mut readers = Vec::new();
     for me in 0..nodes {

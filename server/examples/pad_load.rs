@@ -314,7 +314,15 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize, lay
         .map(|(i, socket)| {
             // Spread the authors' keystrokes over the period rather than all at once.
             let first = begin + period * i as u32 / authors as u32;
-            tokio::spawn(author(i, observes(i, authors, observers, layout.nodes), layout, socket, sent.clone(), first, stop_typing))
+            tokio::spawn(author(
+                i,
+                observes(i, authors, observers, layout.nodes),
+                layout,
+                socket,
+                sent.clone(),
+                first,
+                stop_typing,
+            ))
         })
         .collect();
     tokio::time::sleep_until(stop_typing).await;
@@ -382,10 +390,8 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize, lay
         );
     }
     if layout.nodes > 1 {
-        let per_node: Vec<String> = ack_by_node
-            .iter()
-            .map(|h| format!("p50 {:.1} p99 {:.1}", h.percentile(0.5), h.percentile(0.99)))
-            .collect();
+        let per_node: Vec<String> =
+            ack_by_node.iter().map(|h| format!("p50 {:.1} p99 {:.1}", h.percentile(0.5), h.percentile(0.99))).collect();
         println!("  ack ms by node: {}", per_node.join("; "));
     }
     if layout.awareness {

@@ -781,7 +781,8 @@ impl PadTask {
         };
         let mut gap = false;
         if let Some(merged) = &merged {
-            let appended = app::pads::db::append(&self.hub.state.db, self.id, merged, now_ms(), self.hub.announce).await?;
+            let appended =
+                app::pads::db::append(&self.hub.state.db, self.id, merged, now_ms(), self.hub.announce).await?;
             let Some(seq) = appended else {
                 return self.refuse_locked_tick(&pending).await;
             };
