@@ -186,17 +186,30 @@ async fn when_a_nodes_listener_drops_it_reconnects_and_catches_up_from_the_datab
     let pad = create_pad(&prof, &class_4c(&node_a).await, "class").await;
     let mut a = Client::join(&node_a, &prof, pad, 1).await;
     let mut b = Client::join(&node_b, &prof, pad, 2).await;
-    for round in 0..5 {
-        // Both listeners' connections are cut; an edit is made at once, while they reconnect.
+    let database: String =
+        sqlx::query_scalar("SELECT CAST(current_database() AS TEXT)").fetch_one(&node_a.db).await.expect("its name");
+    // PostgreSQL refuses to close the current database to connections: from the server's own.
+    let admin = sqlx::AnyPool::connect(&std::env::var("DATABASE_URL").expect("DATABASE_URL")).await.expect("admin");
+    let allow = |yes: bool| {
+        let sql = format!("ALTER DATABASE {database} ALLOW_CONNECTIONS {yes}");
+        let admin = admin.clone();
+        async move { sqlx::query(&sql).execute(&admin).await.expect("ALTER DATABASE") }
+    };
+    for round in 0..3 {
+        // No new connection to the database is accepted (the nodes' pools keep theirs), and
+        // both listeners' connections are cut: they cannot listen again until it reopens.
+        allow(false).await;
         node_a
             .exec(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
                  WHERE datname = current_database() AND query LIKE 'LISTEN%'",
             )
             .await;
+        // An edit is stored meanwhile: its notification reaches no listener of node B.
         let token = format!("<{round}>");
         let (_, seq) = a.type_at(a.doc.len_utf16(), &token).await;
         a.wait_ack(seq).await;
+        allow(true).await;
         // Nothing else is typed: only the catch-up after reconnecting can bring it to B.
         while !b.doc.text().contains(&token) {
             b.next().await;
@@ -205,7 +218,7 @@ async fn when_a_nodes_listener_drops_it_reconnects_and_catches_up_from_the_datab
     }
     assert_eq!(b.doc.text(), a.doc.text());
     let text = a.doc.text();
-    for token in ["<0>", "<1>", "<2>", "<3>", "<4>"] {
+    for token in ["<0>", "<1>", "<2>"] {
         assert_eq!(text.matches(token).count(), 1, "{token} once in « {text} »");
     }
     // The pad's message stream stays well-formed after the catch-ups.
