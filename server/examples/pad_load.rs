@@ -5,8 +5,17 @@
 //! CPU time and the process's RSS.
 //!
 //! cargo run --release -p server --example pad_load -- [--authors 100] [--seconds 20]
-//!     [--observers 50] [--url http://127.0.0.1:3000 --password <demo password> --unit <class id>
-//!     --pid <preau's pid>]
+//!     [--observers 50] [--awareness] [--nodes 2 --database postgres://postgres@127.0.0.1:5432/test]
+//!     [--url http://127.0.0.1:3000 --password <demo password> --unit <class id> --pid <preau's pid>]
+//!
+//! `--awareness`: each author also sends its caret (a y-protocols awareness update) with each
+//! keystroke, and counts the awareness frames and entries it receives (the server coalesces a
+//! tick's awareness into one frame per recipient).
+//!
+//! `--nodes N --database URL`: N Préau servers in this process on one fresh PostgreSQL
+//! database (made on that server, dropped at the end), the authors spread over them in turn;
+//! deliveries are reported apart for authors on the same node and on another node (through
+//! the node bus: LISTEN/NOTIFY, then the rows read back).
 //!
 //! Without `--url`, it starts Préau in this process on a fresh SQLite database with the demo
 //! school, on a runtime of its own (threads `preau-server`) so that the server's CPU time can
@@ -24,6 +33,7 @@
 //! authors (default 50, spread over the join order) time deliveries; the others receive
 //! and count every frame and time their acks, like everyone.
 
+use domain::pad::awareness::{self, AwarenessEntry};
 use domain::pad::wire::Message as PadMessage;
 use domain::pad::{PadDoc, update_clocks};
 use futures_util::{SinkExt, StreamExt};
@@ -55,6 +65,10 @@ struct Sent {
 struct Seen {
     edits: u64,
     delivery: Histogram,
+    /// Deliveries of edits made by authors on another node.
+    delivery_cross: Histogram,
+    awareness_frames: u64,
+    awareness_entries: u64,
     ack: Histogram,
     frames_in: u64,
     bytes_in: u64,
@@ -63,9 +77,18 @@ struct Seen {
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// How authors are laid out: over how many nodes (author `i` on node `i % nodes`), and
+/// whether they send their caret.
+#[derive(Clone, Copy)]
+struct Layout {
+    nodes: usize,
+    awareness: bool,
+}
+
 async fn author(
     me: usize,
     observer: bool,
+    layout: Layout,
     mut socket: Socket,
     sent: Arc<Sent>,
     first_keystroke: tokio::time::Instant,
@@ -78,6 +101,9 @@ async fn author(
     let mut out = Seen {
         edits: 0,
         delivery: Histogram::new(),
+        delivery_cross: Histogram::new(),
+        awareness_frames: 0,
+        awareness_entries: 0,
         ack: Histogram::new(),
         frames_in: 0,
         bytes_in: 0,
@@ -102,6 +128,17 @@ async fn author(
                 if socket.send(Message::Binary(frame.into())).await.is_err() {
                     break;
                 }
+                if layout.awareness {
+                    let caret = AwarenessEntry {
+                        client: FIRST_CLIENT + me as u64,
+                        clock: out.edits,
+                        state: format!("{{\"user\":{{\"name\":\"Élève {me}\",\"color\":\"#30bced\"}},\"cursor\":{}}}", doc.len_utf16()),
+                    };
+                    let frame = PadMessage::Awareness(awareness::encode(&[caret])).encode();
+                    if socket.send(Message::Binary(frame.into())).await.is_err() {
+                        break;
+                    }
+                }
             }
             frame = socket.next() => match frame {
                 Some(Ok(Message::Binary(bytes))) => {
@@ -119,11 +156,20 @@ async fn author(
                                     let t = sent.at[a].get(clock as usize).map_or(0, |t| t.load(Ordering::Acquire));
                                     if t > 0 {
                                         let sent_at = sent.start + Duration::from_nanos(t - 1);
-                                        out.delivery.record(now.saturating_duration_since(sent_at));
+                                        let took = now.saturating_duration_since(sent_at);
+                                        if a % layout.nodes == me % layout.nodes {
+                                            out.delivery.record(took);
+                                        } else {
+                                            out.delivery_cross.record(took);
+                                        }
                                     }
                                 }
                                 seen_clock[a] = seen_clock[a].max(end);
                             }
+                        }
+                        Ok(PadMessage::Awareness(update)) => {
+                            out.awareness_frames += 1;
+                            out.awareness_entries += awareness::decode(&update).map_or(0, |e| e.len() as u64);
                         }
                         Ok(PadMessage::Ack { seq }) => {
                             while awaiting_ack.front().is_some_and(|(s, _)| *s <= seq) {
@@ -158,6 +204,14 @@ fn main() -> anyhow::Result<()> {
     let observers: usize = number(&args, "--observers", 50)?;
     anyhow::ensure!(authors >= 2 && seconds >= 1, "--authors 2 or more, --seconds 1 or more");
     let observers = observers.clamp(2, authors);
+    let nodes: usize = number(&args, "--nodes", 1)?;
+    let database = arg(&args, "--database");
+    anyhow::ensure!(nodes >= 1, "--nodes 1 or more");
+    anyhow::ensure!(
+        nodes == 1 || database.as_deref().is_some_and(|d| d.starts_with("postgres")),
+        "several --nodes need --database postgres://..."
+    );
+    let layout = Layout { nodes, awareness: args.iter().any(|a| a == "--awareness") };
 
     let client_rt = tokio::runtime::Builder::new_multi_thread().thread_name("load-client").enable_all().build()?;
     // The in-process server's runtime, kept until the end.
@@ -169,7 +223,24 @@ fn main() -> anyhow::Result<()> {
                 arg(&args, "--password").ok_or_else(|| anyhow::anyhow!("--password is needed with --url"))?;
             let unit = arg(&args, "--unit").ok_or_else(|| anyhow::anyhow!("--unit <class id> is needed with --url"))?;
             let pid = arg(&args, "--pid").map(|p| p.parse()).transpose()?;
-            Target { base: url, password, unit: unit.parse()?, pid }
+            Target { bases: vec![url], password, unit: unit.parse()?, pid }
+        }
+        None if database.is_some() => {
+            let rt = tokio::runtime::Builder::new_multi_thread().thread_name("preau-server").enable_all().build()?;
+            let admin = database.unwrap_or_default();
+            let (url, name) = rt.block_on(common::fresh_postgres(&admin, "preau_pad_load"))?;
+            let mut bases = Vec::new();
+            let mut unit = 0;
+            for _ in 0..nodes {
+                let (base, units) = rt.block_on(common::spawn_on(&url, authors, &["4e C"]))?;
+                bases.push(base);
+                unit = units[0];
+            }
+            let target = Target { bases, password: PASSWORD.into(), unit, pid: None };
+            let result = client_rt.block_on(run(target, authors, seconds, observers, layout));
+            rt.block_on(common::drop_postgres(&admin, &name))?;
+            drop(rt);
+            return result;
         }
         None => {
             let rt = tokio::runtime::Builder::new_multi_thread().thread_name("preau-server").enable_all().build()?;
@@ -177,10 +248,10 @@ fn main() -> anyhow::Result<()> {
             let (base, units) = rt.block_on(common::spawn(&dir, authors, &["4e C"]))?;
             let unit = units[0];
             server_rt = Some(rt);
-            Target { base, password: PASSWORD.into(), unit, pid: None }
+            Target { bases: vec![base], password: PASSWORD.into(), unit, pid: None }
         }
     };
-    let result = client_rt.block_on(run(target, authors, seconds, observers));
+    let result = client_rt.block_on(run(target, authors, seconds, observers, layout));
     drop(server_rt);
     result
 }
@@ -188,25 +259,30 @@ fn main() -> anyhow::Result<()> {
 /// The server under load: its URL, the demo password, the class of the pad, and its process
 /// when it is not this one.
 struct Target {
-    base: String,
+    /// One URL per node.
+    bases: Vec<String>,
     password: String,
     unit: i64,
     pid: Option<u32>,
 }
 
 /// Whether author `i` of `authors` times deliveries: `observers` of them, evenly spread.
-fn observes(i: usize, authors: usize, observers: usize) -> bool {
-    i.is_multiple_of(authors / observers) && i / (authors / observers) < observers
+/// With several nodes (author `i` on node `i % nodes`), the observers are spread over them too.
+fn observes(i: usize, authors: usize, observers: usize, nodes: usize) -> bool {
+    let step = authors / observers;
+    (i / nodes).is_multiple_of(step) && (i / nodes / step) * nodes + i % nodes < observers
 }
 
-async fn run(target: Target, authors: usize, seconds: u64, observers: usize) -> anyhow::Result<()> {
-    let Target { base, password, unit, pid } = target;
+async fn run(target: Target, authors: usize, seconds: u64, observers: usize, layout: Layout) -> anyhow::Result<()> {
+    let Target { bases, password, unit, pid } = target;
+    let base = bases[0].clone();
     let cookies = [login(&base, "demo.prof", &password).await?, login(&base, "demo.eleve", &password).await?];
     let pad = create_pad(&base, &cookies[0], unit, "Charge").await?;
     let rss_idle = rss_kib(pid) / 1024.0;
 
     let mut sockets = Vec::with_capacity(authors);
     for i in 0..authors {
+        let base = &bases[i % bases.len()];
         let mut req = format!("{base}/ws/pads/{pad}").replace("http://", "ws://").into_client_request()?;
         req.headers_mut().insert("origin", base.parse()?);
         req.headers_mut().insert("cookie", cookies[i % 2].parse()?);
@@ -238,7 +314,15 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize) -> 
         .map(|(i, socket)| {
             // Spread the authors' keystrokes over the period rather than all at once.
             let first = begin + period * i as u32 / authors as u32;
-            tokio::spawn(author(i, observes(i, authors, observers), socket, sent.clone(), first, stop_typing))
+            tokio::spawn(author(
+                i,
+                observes(i, authors, observers, layout.nodes),
+                layout,
+                socket,
+                sent.clone(),
+                first,
+                stop_typing,
+            ))
         })
         .collect();
     tokio::time::sleep_until(stop_typing).await;
@@ -249,18 +333,25 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize) -> 
     let mut observers_own_edits = 0;
     for (i, t) in tasks.into_iter().enumerate() {
         let r = t.await?;
-        if observes(i, authors, observers) {
+        if observes(i, authors, observers, layout.nodes) {
             observers_own_edits += r.edits;
         }
         results.push(r);
     }
 
     let mut delivery = Histogram::new();
+    let mut delivery_cross = Histogram::new();
     let mut ack = Histogram::new();
+    let mut ack_by_node = vec![Histogram::new(); layout.nodes];
     let (mut edits, mut frames_in, mut bytes_in) = (0, 0, 0);
+    let (mut awareness_frames, mut awareness_entries) = (0, 0);
     let mut closed: std::collections::BTreeMap<u16, usize> = Default::default();
-    for r in &results {
+    for (i, r) in results.iter().enumerate() {
+        ack_by_node[i % layout.nodes].add(&r.ack);
         delivery.add(&r.delivery);
+        delivery_cross.add(&r.delivery_cross);
+        awareness_frames += r.awareness_frames;
+        awareness_entries += r.awareness_entries;
         ack.add(&r.ack);
         edits += r.edits;
         frames_in += r.frames_in;
@@ -285,8 +376,32 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize) -> 
         delivery.percentile(0.9),
         delivery.percentile(0.99),
         delivery.percentile(1.0),
-        delivery.count()
+        delivery.count() + delivery_cross.count()
     );
+    if layout.nodes > 1 {
+        println!(
+            "  {} nodes on one PostgreSQL database; above: authors on the same node; from an author on another node: p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}  ({} deliveries)",
+            layout.nodes,
+            delivery_cross.percentile(0.5),
+            delivery_cross.percentile(0.9),
+            delivery_cross.percentile(0.99),
+            delivery_cross.percentile(1.0),
+            delivery_cross.count()
+        );
+    }
+    if layout.nodes > 1 {
+        let per_node: Vec<String> =
+            ack_by_node.iter().map(|h| format!("p50 {:.1} p99 {:.1}", h.percentile(0.5), h.percentile(0.99))).collect();
+        println!("  ack ms by node: {}", per_node.join("; "));
+    }
+    if layout.awareness {
+        println!(
+            "  awareness: {edits} carets sent; {awareness_frames} frames to the authors ({:.0}/s, {:.1} entries each; relaying each caret to every other author would be {:.0}/s)",
+            awareness_frames as f64 / secs,
+            awareness_entries as f64 / awareness_frames.max(1) as f64,
+            edits as f64 * (authors as f64 - 1.0) / secs
+        );
+    }
     println!(
         "  ack ms (send -> stored and acknowledged): p50 {:.1}  p99 {:.1}  max {:.1}",
         ack.percentile(0.5),

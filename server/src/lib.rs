@@ -3,6 +3,7 @@
 //! address, session, Origin check, security headers, body limit, compression). `main.rs`
 //! only wires this up.
 
+pub mod bus;
 pub mod cli;
 pub mod config;
 pub mod layers;
@@ -83,6 +84,8 @@ pub fn router(state: AppState) -> Router {
     let pkg_dir = format!("{}/{}", state.leptos_options.site_root, state.leptos_options.site_pkg_dir);
     let pkg = tower_http::services::ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip();
     let pad_hub = pads::PadHub::new(state.clone());
+    // On PostgreSQL, other processes may serve the same pads and sessions: hear them.
+    bus::start(&state, pad_hub.clone());
     Router::new()
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .route("/healthz", get(healthz))

@@ -2,7 +2,8 @@
 //! in the Yjs sync protocol plus Préau's `tracked`/`ack` (see `domain::pad::wire` and
 //! docs/pads.md).
 //!
-//! One task per open pad holds its `PadDoc` in memory and is the only writer of its rows.
+//! One task per open pad holds its `PadDoc` in memory and is this process's only writer of its
+//! rows.
 //! Each connection has a task of its own that reads frames, checks their size and rate, and
 //! hands them to the pad task; the pad task sends back through a bounded queue per
 //! connection (a reader whose queue is full is disconnected, so a slow one never grows the
@@ -10,7 +11,12 @@
 //! document as they come (which validates them), then merged into ONE row committed to the
 //! database, and only then acknowledged to each sender and sent to the others as ONE merged
 //! update frame each. Nothing reaches another client, and no sync answer includes anything,
-//! before it is durable.
+//! before it is durable. Awareness (carets) is merged per tick too: the latest state of each
+//! client goes out once per tick, in one frame per recipient.
+//!
+//! Several server processes may serve one pad on PostgreSQL: the database numbers the rows,
+//! and each pad task also catches up on the rows other nodes commit, when the node bus
+//! (`crate::bus`) announces them, and sends them to its connections (see [`PadTask::catch_up`]).
 //!
 //! Permissions are checked at the upgrade (401 without a session, 404 for an unknown pad or
 //! one of another establishment, 403 for a non-member) and on every update, against the
@@ -37,11 +43,12 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUp
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use domain::pad::awareness::{self, AwarenessMerge};
 use domain::pad::wire::Message;
 use domain::pad::{PadDoc, merge_updates, presence, update_clocks};
 use domain::permissions::{can_edit_pad, can_read_pad, is_member_of};
 use domain::{PadAccess, PadId, UserId};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -202,22 +209,57 @@ struct PeerLink {
 struct PadHandle {
     commands: mpsc::Sender<Command>,
     participants: Arc<AtomicUsize>,
+    /// What the node bus announced of the pad's rows committed on other nodes.
+    remote: Arc<watch::Sender<Remote>>,
     /// Tells this pad task from a later one of the same pad.
     generation: u64,
 }
 
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
 
+/// What the node bus told a pad task: the highest row announced, and how many times it must
+/// catch up whatever was announced (after the bus's listener (re)connected).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Remote {
+    seq: i64,
+    resyncs: u64,
+}
+
 /// The open pads of this process.
 #[derive(Clone)]
 pub struct PadHub {
     state: AppState,
     pads: Arc<Mutex<HashMap<PadId, PadHandle>>>,
+    /// Whether other nodes may hold the same pads (PostgreSQL): each row committed is then
+    /// announced to them (`crate::bus`).
+    announce: bool,
 }
 
 impl PadHub {
     pub fn new(state: AppState) -> Self {
-        PadHub { state, pads: Arc::default() }
+        let announce = state.engine == app::server::Engine::Postgres;
+        PadHub { state, pads: Arc::default(), announce }
+    }
+
+    /// Row `seq` of `pad` was committed (on any node): the pad's task, if it is open here,
+    /// reads the rows it lacks.
+    pub fn announced(&self, pad: PadId, seq: i64) {
+        let pads = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = pads.get(&pad) {
+            h.remote.send_if_modified(|r| {
+                let newer = seq > r.seq;
+                r.seq = r.seq.max(seq);
+                newer
+            });
+        }
+    }
+
+    /// Every open pad reads the rows it lacks (announcements may have been missed).
+    pub fn resync_all(&self) {
+        let pads = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        for h in pads.values() {
+            h.remote.send_modify(|r| r.resyncs += 1);
+        }
     }
 
     /// Connections open on a pad now (0 when it is not open).
@@ -236,7 +278,8 @@ impl PadHub {
         }
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
-        let handle = PadHandle { commands: tx, participants: Arc::default(), generation };
+        let (remote, remote_rx) = watch::channel(Remote::default());
+        let handle = PadHandle { commands: tx, participants: Arc::default(), remote: Arc::new(remote), generation };
         pads.insert(pad, handle.clone());
         let task = PadTask {
             id: pad,
@@ -251,11 +294,16 @@ impl PadHub {
             restores: Vec::new(),
             queued_restores: Vec::new(),
             last_seq: 0,
+            own_rows: BTreeSet::new(),
+            remote: remote_rx,
+            resyncs: 0,
             rows_since_snapshot: 0,
             stored_bytes: 0,
             peers: HashMap::new(),
             pending: Vec::new(),
             deferred_syncs: Vec::new(),
+            awareness: AwarenessMerge::default(),
+            awareness_from: HashSet::new(),
             compacting: Arc::default(),
         };
         tokio::spawn(task.run(rx));
@@ -537,7 +585,15 @@ struct PadTask {
     /// Restores asked while updates were pending: applied once those are durable, so that
     /// the text they replace gets its version first.
     queued_restores: Vec<(Arc<CurrentUser>, String, RestoreReply)>,
+    /// Every row up to this one is in `doc`.
     last_seq: i64,
+    /// Rows this task wrote after `last_seq` (other nodes wrote the ones between): in `doc`
+    /// already, skipped when catching up.
+    own_rows: BTreeSet<i64>,
+    /// Rows committed by other nodes, as the node bus announces them.
+    remote: watch::Receiver<Remote>,
+    /// The bus's resyncs done.
+    resyncs: u64,
     rows_since_snapshot: usize,
     /// An upper bound of the encoded state's size: the snapshot plus every update since.
     stored_bytes: usize,
@@ -546,6 +602,9 @@ struct PadTask {
     /// Sync answers held until the pending updates are durable (state vectors to answer;
     /// `None`: a new peer's whole document).
     deferred_syncs: Vec<(ConnId, Option<Vec<u8>>)>,
+    /// The awareness received during the tick, the latest per client, and who sent it.
+    awareness: AwarenessMerge,
+    awareness_from: HashSet<ConnId>,
     compacting: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -568,7 +627,7 @@ impl PadTask {
                             // The session ended: its version.
                             self.maybe_version(true, Vec::new());
                         }
-                        if !self.pending.is_empty() && tick_at.is_none() {
+                        if (!self.pending.is_empty() || !self.awareness.is_empty()) && tick_at.is_none() {
                             tick_at = Some(Instant::now() + TICK);
                         }
                     }
@@ -578,6 +637,18 @@ impl PadTask {
                     if changed.is_err() { break; }
                     self.recheck_readers();
                 }
+                changed = self.remote.changed() => {
+                    if changed.is_err() { break; }
+                    let remote = *self.remote.borrow_and_update();
+                    if remote.seq > self.last_seq || remote.resyncs != self.resyncs {
+                        self.resyncs = remote.resyncs;
+                        if let Err(e) = self.catch_up().await {
+                            tracing::error!(pad = %self.id, error = format!("{e:#}"), "could not read another node's pad updates");
+                            self.fail(&mut commands);
+                            return;
+                        }
+                    }
+                }
                 _ = tokio::time::sleep_until(tick_at.unwrap_or_else(Instant::now)), if tick_at.is_some() => {
                     tick_at = None;
                     if let Err(e) = self.flush().await {
@@ -585,6 +656,7 @@ impl PadTask {
                         self.fail(&mut commands);
                         return;
                     }
+                    self.flush_awareness();
                     // A restore queued during the tick is the next tick's update.
                     if !self.pending.is_empty() {
                         tick_at = Some(Instant::now() + TICK);
@@ -634,6 +706,47 @@ impl PadTask {
         let db = &self.hub.state.db;
         self.authors = app::pads::history_db::authors(db, self.id).await?.into_iter().collect();
         self.versions = versions::Keeper::new(app::pads::history_db::last_version_text(db, self.id).await?.as_deref());
+        Ok(())
+    }
+
+    /// Reads the rows other nodes committed since `last_seq` (or the snapshot one of them
+    /// wrote past it), applies them, and sends what they bring to every connection here as
+    /// one merged update. They are durable: they were read from the database. Rows this task
+    /// wrote itself are skipped (they are in the document and were sent already).
+    async fn catch_up(&mut self) -> anyhow::Result<()> {
+        let stored = app::pads::db::load_after(&self.hub.state.db, self.id, self.last_seq).await?;
+        let mut fresh: Vec<Vec<u8>> = Vec::new();
+        let rows = stored.seqs.iter().map(Some);
+        let sources = stored.snapshot_upto.map(|_| None).into_iter().chain(rows);
+        for (seq, update) in sources.zip(stored.updates) {
+            if seq.is_some_and(|seq| self.own_rows.contains(seq)) {
+                continue;
+            }
+            let new = self
+                .doc
+                .apply_update(&update)
+                .map_err(|e| anyhow::anyhow!("an update of pad {} from another node does not apply: {e}", self.id))?;
+            self.stored_bytes += update.len();
+            if new {
+                fresh.push(update);
+            }
+        }
+        match stored.snapshot_upto {
+            Some(_) => self.rows_since_snapshot = stored.rows_since_snapshot,
+            None => self.rows_since_snapshot += stored.rows_since_snapshot,
+        }
+        self.last_seq = stored.last_seq.max(self.last_seq);
+        self.own_rows = self.own_rows.split_off(&(self.last_seq + 1));
+        let merged = match fresh.len() {
+            0 => return Ok(()),
+            1 => fresh.remove(0),
+            _ => merge_updates(&fresh).map_err(|e| anyhow::anyhow!("merging another node's updates: {e}"))?,
+        };
+        let frame = Bytes::from(Message::Update(merged).encode());
+        let everyone: Vec<ConnId> = self.peers.keys().copied().collect();
+        for conn in everyone {
+            self.send(conn, frame.clone());
+        }
         Ok(())
     }
 
@@ -687,13 +800,15 @@ impl PadTask {
                     self.update(conn, None, update);
                 }
             }
-            Message::Awareness(state) => {
-                let frame = Bytes::from(Message::Awareness(state).encode());
-                let others: Vec<ConnId> = self.peers.keys().copied().filter(|c| *c != conn).collect();
-                for other in others {
-                    self.send(other, frame.clone());
+            // Kept for the tick: the latest state of each client goes out once (see
+            // `flush_awareness`).
+            Message::Awareness(update) => match awareness::decode(&update) {
+                Ok(entries) => {
+                    self.awareness.add(entries);
+                    self.awareness_from.insert(conn);
                 }
-            }
+                Err(_) => self.close(conn, Close::MALFORMED),
+            },
             // Only the server acknowledges.
             Message::Ack { .. } => self.close(conn, Close::MALFORMED),
         }
@@ -842,12 +957,22 @@ impl PadTask {
             1 => Some(updates[0].to_vec()),
             _ => Some(merge_updates(&updates).map_err(|e| anyhow::anyhow!("merging a tick's updates: {e}"))?),
         };
+        let mut gap = false;
         if let Some(merged) = &merged {
-            let seq = self.last_seq + 1;
             let now = now_ms();
             let authors = std::mem::take(&mut self.new_authors);
-            app::pads::db::append(&self.hub.state.db, self.id, seq, merged, now, &authors).await?;
-            self.last_seq = seq;
+            let appended =
+                app::pads::db::append(&self.hub.state.db, self.id, merged, now, self.hub.announce, &authors).await?;
+            let Some(seq) = appended else {
+                return self.refuse_locked_tick(&pending).await;
+            };
+            if seq == self.last_seq + 1 {
+                self.last_seq = seq;
+            } else {
+                // Other nodes wrote the rows between: read them below, once this tick is out.
+                self.own_rows.insert(seq);
+                gap = true;
+            }
             self.rows_since_snapshot += 1;
             contributors.extend(pending.iter().filter(|p| p.update.is_some()).map(|p| p.conn));
             self.versions.edited(pending.iter().filter(|p| p.update.is_some()).map(|p| p.user), now);
@@ -872,6 +997,9 @@ impl PadTask {
             for conn in recipients {
                 self.send(conn, frame.clone());
             }
+        }
+        if gap {
+            self.catch_up().await?;
         }
         for (conn, remote) in std::mem::take(&mut self.deferred_syncs) {
             if self.peers.contains_key(&conn) {
@@ -899,9 +1027,59 @@ impl PadTask {
         Ok(())
     }
 
+    /// The pad was locked before the tick's row could be stored (on another node, or just
+    /// before the lock reached this task): nothing of the tick is stored. Its senders are
+    /// closed as an update on a locked pad is, and the document, which holds their updates,
+    /// is read again from the database. Nobody received any of them (nothing is sent before
+    /// it is durable). The others get the whole reloaded pad as an update (what they hold
+    /// already changes nothing): it may hold rows of other nodes this task had not sent yet.
+    async fn refuse_locked_tick(&mut self, pending: &[Pending]) -> anyhow::Result<()> {
+        for p in pending {
+            self.close(p.conn, Close::READ_ONLY);
+        }
+        self.load().await?;
+        self.own_rows.clear();
+        let frame = Bytes::from(Message::Update(self.doc.full_state()).encode());
+        let everyone: Vec<ConnId> = self.peers.keys().copied().collect();
+        for conn in everyone {
+            self.send(conn, frame.clone());
+        }
+        for (conn, remote) in std::mem::take(&mut self.deferred_syncs) {
+            if self.peers.contains_key(&conn) {
+                self.sync(conn, remote);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the tick's awareness, the latest state of each client, as one frame (or a few,
+    /// each within the awareness limit) to every connection but a lone sender: each of
+    /// several senders gets its own entry back too, which a Yjs peer ignores (same clock),
+    /// rather than one encoding per recipient.
+    fn flush_awareness(&mut self) {
+        if self.awareness.is_empty() {
+            return;
+        }
+        let entries = self.awareness.take();
+        let senders = std::mem::take(&mut self.awareness_from);
+        let lone = (senders.len() == 1).then(|| senders.iter().next().copied()).flatten();
+        let frames: Vec<Bytes> = awareness::encode_chunks(&entries, domain::pad::wire::MAX_AWARENESS_BYTES)
+            .into_iter()
+            .map(|chunk| Bytes::from(Message::Awareness(chunk).encode()))
+            .collect();
+        let recipients: Vec<ConnId> = self.peers.keys().copied().filter(|c| Some(*c) != lone).collect();
+        for conn in recipients {
+            for frame in &frames {
+                self.send(conn, frame.clone());
+            }
+        }
+    }
+
     /// Folds the rows into a new snapshot in the background once there are enough of them.
-    /// The document holds exactly what is durable here (right after a flush), so its state
-    /// is the snapshot of every row up to `last_seq`.
+    /// The document holds exactly what is durable here (right after a flush): every row up
+    /// to `last_seq` (and maybe some of its own after it, which the snapshot then holds too:
+    /// a reader applies them twice, which changes nothing), so its state is a snapshot of
+    /// every row up to `last_seq`.
     fn maybe_compact(&mut self) {
         if self.rows_since_snapshot < COMPACT_AFTER_ROWS || self.compacting.swap(true, Ordering::AcqRel) {
             return;

@@ -4,8 +4,10 @@
 //! updates appended since (`pad_updates`, in `seq` order), each stored as base64 TEXT: the
 //! one column type that reads back the same through sqlx's `Any` driver on SQLite and
 //! PostgreSQL. The hub appends a row and commits it before acknowledging it
-//! ([`append`]); [`compact`] folds rows into a new snapshot and deletes them in one
-//! transaction, so a reader sees either the rows or the snapshot that holds them.
+//! ([`append`], the database numbering it, so several server processes may write one pad);
+//! [`compact`] folds rows into a new snapshot and deletes them in one transaction, and a
+//! reader ([`load_after`]) reads rows before snapshot, so it sees each row or a snapshot
+//! that holds it.
 
 use super::PadLine;
 use crate::error::AppError;
@@ -223,9 +225,14 @@ pub async fn title_and_unit(db: &Db, pad: PadId) -> Result<Option<(String, Strin
 /// A pad's text as stored: its snapshot (if any) then the updates appended since, in order.
 #[derive(Debug, Default)]
 pub struct StoredPad {
-    /// Yjs v1 updates to apply in this order.
+    /// Yjs v1 updates to apply in this order: the snapshot first when there is one (see
+    /// [`StoredPad::snapshot_upto`]), then one per row.
     pub updates: Vec<Vec<u8>>,
-    /// The `seq` of the last row (or of the snapshot); the next row takes the one after.
+    /// `Some(upto_seq)` when `updates` starts with the snapshot, which holds every row up to it.
+    pub snapshot_upto: Option<i64>,
+    /// The `seq` of each row after the snapshot, in the order of `updates`.
+    pub seqs: Vec<i64>,
+    /// The `seq` of the last row (or of the snapshot): every row up to it is in `updates`.
     pub last_seq: i64,
     /// Rows appended since the snapshot.
     pub rows_since_snapshot: usize,
@@ -235,47 +242,90 @@ fn decode(data: &str, pad: PadId) -> anyhow::Result<Vec<u8>> {
     BASE64.decode(data).with_context(|| format!("decoding a stored update of pad {pad}"))
 }
 
-/// Reads a pad's snapshot and the rows after it (in one transaction, so a compaction running
-/// meanwhile cannot make rows vanish between the two reads).
+/// Reads a pad's whole text: its snapshot and the rows after it.
 pub async fn load(db: &Db, pad: PadId) -> anyhow::Result<StoredPad> {
-    let mut tx = db.begin().await.context("opening a transaction")?;
-    let snapshot = sqlx::query("SELECT upto_seq, data FROM pad_snapshots WHERE pad_id = $1")
-        .bind(pad.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .with_context(|| format!("reading the snapshot of pad {pad}"))?;
-    let mut stored = StoredPad::default();
-    if let Some(r) = snapshot {
-        stored.last_seq = r.try_get("upto_seq")?;
-        stored.updates.push(decode(&r.try_get::<String, _>("data")?, pad)?);
-    }
+    load_after(db, pad, 0).await
+}
+
+/// Reads what a replica holding every row up to `after` lacks: the rows after it, preceded by
+/// the snapshot when one was written past `after` (another node compacted the rows it needs).
+///
+/// The rows are read before the snapshot, and that order makes it safe without isolation
+/// (PostgreSQL's READ COMMITTED gives each statement its own view): a compaction that commits
+/// between the two reads leaves rows already read that the newer snapshot holds too, and
+/// applying both changes nothing. The other order could read an old snapshot, then miss the
+/// rows the compaction deleted meanwhile. Snapshots only move forward ([`compact`]).
+pub async fn load_after(db: &Db, pad: PadId, after: i64) -> anyhow::Result<StoredPad> {
     let rows = sqlx::query("SELECT seq, data FROM pad_updates WHERE pad_id = $1 AND seq > $2 ORDER BY seq")
         .bind(pad.0)
-        .bind(stored.last_seq)
-        .fetch_all(&mut *tx)
+        .bind(after)
+        .fetch_all(db)
         .await
         .with_context(|| format!("reading the updates of pad {pad}"))?;
-    tx.commit().await.context("closing a read transaction")?;
+    let snapshot = sqlx::query("SELECT upto_seq, data FROM pad_snapshots WHERE pad_id = $1 AND upto_seq > $2")
+        .bind(pad.0)
+        .bind(after)
+        .fetch_optional(db)
+        .await
+        .with_context(|| format!("reading the snapshot of pad {pad}"))?;
+    let mut stored = StoredPad { last_seq: after, ..StoredPad::default() };
+    if let Some(r) = snapshot {
+        let upto: i64 = r.try_get("upto_seq")?;
+        stored.updates.push(decode(&r.try_get::<String, _>("data")?, pad)?);
+        stored.snapshot_upto = Some(upto);
+        stored.last_seq = upto;
+    }
     for r in rows {
-        stored.last_seq = r.try_get("seq")?;
+        let seq: i64 = r.try_get("seq")?;
+        if seq <= stored.last_seq {
+            continue;
+        }
+        stored.last_seq = seq;
+        stored.seqs.push(seq);
         stored.updates.push(decode(&r.try_get::<String, _>("data")?, pad)?);
         stored.rows_since_snapshot += 1;
     }
     Ok(stored)
 }
 
-/// Appends one update as row `seq`, records the edit time and the `(client id, person)`
-/// pairs of clients that write in the pad for the first time (`pad_authors`), committed
-/// before returning: only then may the hub acknowledge it.
+/// The channel on which PostgreSQL announces each committed row to every node (payload
+/// `u:<pad>:<seq>`, see `server::bus`).
+pub const NODES_CHANNEL: &str = "preau_nodes";
+
+/// Appends one update as the pad's next row, records the edit time and the `(client id,
+/// person)` pairs of clients that write in the pad for the first time (`pad_authors`),
+/// committed before returning its `seq`: only then may the hub acknowledge it. The database
+/// numbers the row (`pads.update_seq`), under the lock of the pad's row, so that several
+/// server processes writing to one pad take turns and their rows commit in `seq` order. With
+/// `announce` (on PostgreSQL, when other nodes may hold the pad) the same transaction notifies
+/// [`NODES_CHANNEL`]: PostgreSQL delivers it at the commit, so no node hears of a row before
+/// it is durable.
+///
+/// `None`, with nothing written, when the pad is locked: the lock is read under the same row
+/// lock that `set_access` takes, so once a lock is committed no edit is stored, whichever
+/// process received it and whether or not that process has heard of the lock yet.
 pub async fn append(
     db: &Db,
     pad: PadId,
-    seq: i64,
     update: &[u8],
     now: i64,
+    announce: bool,
     authors: &[(u64, UserId)],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<i64>> {
     let mut tx = crate::server::db::begin_write(db).await.context("opening a transaction")?;
+    let row = sqlx::query(
+        "UPDATE pads SET last_edit_at = $1, update_seq = update_seq + 1 WHERE id = $2 RETURNING update_seq, locked",
+    )
+    .bind(now)
+    .bind(pad.0)
+    .fetch_one(&mut *tx)
+    .await
+    .with_context(|| format!("numbering the next update of pad {pad}"))?;
+    if row.try_get::<i64, _>("locked")? != 0 {
+        tx.rollback().await.context("giving up an update of a locked pad")?;
+        return Ok(None);
+    }
+    let seq: i64 = row.try_get("update_seq")?;
     super::history_db::add_authors(&mut tx, pad, authors).await?;
     sqlx::query("INSERT INTO pad_updates (pad_id, seq, data, created_at) VALUES ($1, $2, $3, $4)")
         .bind(pad.0)
@@ -285,22 +335,27 @@ pub async fn append(
         .execute(&mut *tx)
         .await
         .with_context(|| format!("appending update {seq} of pad {pad}"))?;
-    sqlx::query("UPDATE pads SET last_edit_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(pad.0)
-        .execute(&mut *tx)
-        .await
-        .with_context(|| format!("recording the edit time of pad {pad}"))?;
-    tx.commit().await.with_context(|| format!("committing update {seq} of pad {pad}"))
+    if announce {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(NODES_CHANNEL)
+            .bind(format!("u:{pad}:{seq}"))
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("announcing update {seq} of pad {pad}"))?;
+    }
+    tx.commit().await.with_context(|| format!("committing update {seq} of pad {pad}"))?;
+    Ok(Some(seq))
 }
 
 /// Replaces the snapshot by `state` (the whole pad up to row `upto_seq`) and deletes the
-/// rows it folds, in one transaction.
+/// rows it folds, in one transaction. A snapshot never goes back: when another node has
+/// written one past `upto_seq` meanwhile, this one is dropped (its rows are gone already).
 pub async fn compact(db: &Db, pad: PadId, upto_seq: i64, state: &[u8], now: i64) -> anyhow::Result<()> {
     let mut tx = crate::server::db::begin_write(db).await.context("opening a transaction")?;
     sqlx::query(
         "INSERT INTO pad_snapshots (pad_id, upto_seq, data, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (pad_id) DO UPDATE SET upto_seq = excluded.upto_seq, data = excluded.data, created_at = excluded.created_at",
+         ON CONFLICT (pad_id) DO UPDATE SET upto_seq = excluded.upto_seq, data = excluded.data, created_at = excluded.created_at
+         WHERE pad_snapshots.upto_seq < excluded.upto_seq",
     )
     .bind(pad.0)
     .bind(upto_seq)
@@ -338,7 +393,8 @@ pub async fn create_with_text(db: &Db, pad: &NewPad, max: usize, first: &FirstCo
         .bind(pad.created_at)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE pads SET last_edit_at = $1 WHERE id = $2")
+    // Row 1 is taken: the hub's next append numbers from here (`update_seq`).
+    sqlx::query("UPDATE pads SET last_edit_at = $1, update_seq = 1 WHERE id = $2")
         .bind(pad.created_at)
         .bind(pad.id.0)
         .execute(&mut *tx)

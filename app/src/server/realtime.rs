@@ -3,11 +3,26 @@
 //! teacher's service withdrawn) reaches their open connections at once; and the access of
 //! each open pad, so that locking a pad or changing who edits it reaches its open connections
 //! at once. Features built on WebSockets (pads, live quizzes) register here.
+//!
+//! With several server processes on one database, each change is also handed to
+//! [`Realtime::forward_to`]'s channel, which the server's node bus (`server::bus`) sends to
+//! the other processes; they apply it with [`Realtime::apply_remote`], which does not forward.
 
 use domain::{PadAccess, PadId, UserId};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use tokio::sync::watch;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::{mpsc, watch};
+
+/// A change that the other server processes must apply to their own connections too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RealtimeEvent {
+    /// These sessions ended (by their token hash).
+    SessionsEnded(Vec<String>),
+    /// These people's rights changed.
+    RightsChanged(Vec<UserId>),
+    /// This pad's access changed (the receiver reads it again from the database).
+    PadAccessChanged(PadId),
+}
 
 /// Registry of open realtime connections. Each connection holds a receiver that flips to
 /// `true` when its session ends.
@@ -17,6 +32,8 @@ pub struct Realtime {
     people: Arc<Mutex<HashMap<UserId, watch::Sender<u64>>>>,
     pads: Arc<Mutex<HashMap<PadId, watch::Sender<Arc<PadAccess>>>>>,
     presence: Presence,
+    /// Where the changes made here go for the other processes (none on a single node).
+    forward: Arc<OnceLock<mpsc::UnboundedSender<RealtimeEvent>>>,
 }
 
 /// Who has each pad open: one (person, name) per connection.
@@ -51,8 +68,41 @@ impl Realtime {
         map.entry(token_hash.to_string()).or_insert_with(|| watch::channel(false).0).subscribe()
     }
 
-    /// Ends every connection of these sessions.
+    /// Sends the changes made in this process to `tx` too, for the other processes (once).
+    pub fn forward_to(&self, tx: mpsc::UnboundedSender<RealtimeEvent>) {
+        let _ = self.forward.set(tx);
+    }
+
+    fn forward(&self, event: RealtimeEvent) {
+        if let Some(tx) = self.forward.get() {
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Applies a change another process made, here only. A pad's access comes read again
+    /// from the database.
+    pub fn apply_remote(&self, event: RealtimeEvent, pad_access: Option<PadAccess>) {
+        match event {
+            RealtimeEvent::SessionsEnded(hashes) => self.end_sessions_here(hashes.iter()),
+            RealtimeEvent::RightsChanged(users) => self.rights_changed_here(users),
+            RealtimeEvent::PadAccessChanged(pad) => {
+                if let Some(access) = pad_access {
+                    self.pad_access_changed_here(pad, access);
+                }
+            }
+        }
+    }
+
+    /// Ends every connection of these sessions, in every process.
     pub fn end_sessions<'a>(&self, token_hashes: impl IntoIterator<Item = &'a String>) {
+        let hashes: Vec<String> = token_hashes.into_iter().cloned().collect();
+        self.end_sessions_here(hashes.iter());
+        if !hashes.is_empty() {
+            self.forward(RealtimeEvent::SessionsEnded(hashes));
+        }
+    }
+
+    fn end_sessions_here<'a>(&self, token_hashes: impl IntoIterator<Item = &'a String>) {
         let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         for h in token_hashes {
             if let Some(tx) = map.remove(h) {
@@ -68,8 +118,17 @@ impl Realtime {
         map.entry(user).or_insert_with(|| watch::channel(0).0).subscribe()
     }
 
-    /// Tells these people's open connections that their rights changed, once committed.
+    /// Tells these people's open connections, in every process, that their rights changed,
+    /// once committed.
     pub fn rights_changed(&self, users: impl IntoIterator<Item = UserId>) {
+        let users: Vec<UserId> = users.into_iter().collect();
+        self.rights_changed_here(users.iter().copied());
+        if !users.is_empty() {
+            self.forward(RealtimeEvent::RightsChanged(users));
+        }
+    }
+
+    fn rights_changed_here(&self, users: impl IntoIterator<Item = UserId>) {
         let map = self.people.lock().unwrap_or_else(|e| e.into_inner());
         for user in users {
             if let Some(tx) = map.get(&user) {
@@ -98,9 +157,15 @@ impl Realtime {
         map.entry(pad).or_insert_with(|| watch::channel(Arc::new(loaded)).0).subscribe()
     }
 
-    /// Publishes a pad's new access, once committed. The entry is made even when nobody has
-    /// the pad open, so a pad being opened meanwhile cannot start from the older access.
+    /// Publishes a pad's new access, once committed, in every process. The entry is made even
+    /// when nobody has the pad open, so a pad being opened meanwhile cannot start from the
+    /// older access.
     pub fn pad_access_changed(&self, pad: PadId, access: PadAccess) {
+        self.pad_access_changed_here(pad, access);
+        self.forward(RealtimeEvent::PadAccessChanged(pad));
+    }
+
+    fn pad_access_changed_here(&self, pad: PadId, access: PadAccess) {
         let mut map = self.pads.lock().unwrap_or_else(|e| e.into_inner());
         let access = Arc::new(access);
         match map.get(&pad) {

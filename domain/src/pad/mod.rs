@@ -8,6 +8,7 @@
 //! of exports and previews in [`markdown`].
 
 pub mod authors;
+pub mod awareness;
 pub mod markdown;
 pub mod presence;
 pub mod wire;

@@ -46,7 +46,7 @@ pub enum Message {
     },
 }
 
-fn write_var(out: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn write_var(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push((n as u8 & 0x7f) | 0x80);
         n >>= 7;
@@ -54,17 +54,17 @@ fn write_var(out: &mut Vec<u8>, mut n: u64) {
     out.push(n as u8);
 }
 
-fn write_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn write_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     write_var(out, bytes.len() as u64);
     out.extend_from_slice(bytes);
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn var(&mut self) -> Result<u64, PadError> {
+    pub(crate) fn var(&mut self) -> Result<u64, PadError> {
         let mut n: u64 = 0;
         for shift in (0..64).step_by(7) {
             let (&b, rest) = self.bytes.split_first().ok_or(PadError::BadMessage)?;
@@ -77,7 +77,7 @@ impl<'a> Reader<'a> {
         Err(PadError::BadMessage)
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], PadError> {
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], PadError> {
         let len = usize::try_from(self.var()?).map_err(|_| PadError::BadMessage)?;
         if len > self.bytes.len() {
             return Err(PadError::BadMessage);
@@ -87,7 +87,7 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn end(self) -> Result<(), PadError> {
+    pub(crate) fn end(self) -> Result<(), PadError> {
         if self.bytes.is_empty() { Ok(()) } else { Err(PadError::BadMessage) }
     }
 }

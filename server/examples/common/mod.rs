@@ -139,10 +139,34 @@ pub async fn create_pad(base: &str, cookie: &str, unit: i64, title: &str) -> any
 /// `participants` connections per pad; returns its URL and the ids of the demo `classes`.
 pub async fn spawn(dir: &std::path::Path, participants: usize, classes: &[&str]) -> anyhow::Result<(String, Vec<i64>)> {
     std::fs::create_dir_all(dir)?;
-    let url = format!("sqlite://{}/preau.db", dir.display());
+    spawn_on(&format!("sqlite://{}/preau.db", dir.display()), participants, classes).await
+}
+
+/// A fresh database on the PostgreSQL server of `url` (127.0.0.1 only): its URL and name.
+pub async fn fresh_postgres(url: &str, prefix: &str) -> anyhow::Result<(String, String)> {
+    anyhow::ensure!(url.contains("@127.0.0.1"), "load tests only target 127.0.0.1");
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(url).await?;
+    let name = format!("{prefix}_{}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await?;
+    admin.close().await;
+    let server = url.split('?').next().unwrap_or(url).rsplit_once('/').map_or(url, |(s, _)| s);
+    Ok((format!("{server}/{name}"), name))
+}
+
+/// Drops a database `fresh_postgres` made, whoever is still connected to it.
+pub async fn drop_postgres(url: &str, name: &str) -> anyhow::Result<()> {
+    let admin = sqlx::AnyPool::connect(url).await?;
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&admin).await?;
+    Ok(())
+}
+
+/// Starts Préau (this runtime) with the demo school on the database `url` (seeded by the
+/// first server started on it: several on one PostgreSQL database are several nodes).
+pub async fn spawn_on(url: &str, participants: usize, classes: &[&str]) -> anyhow::Result<(String, Vec<i64>)> {
     let participants = participants.to_string();
     let vars = [
-        ("DATABASE_URL", url.as_str()),
+        ("DATABASE_URL", url),
         ("PREAU_DEMO", "1"),
         ("PREAU_DEMO_PASSWORD", PASSWORD),
         ("PREAU_PAD_MAX_PARTICIPANTS", participants.as_str()),

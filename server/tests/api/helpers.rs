@@ -62,8 +62,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Same, with extra environment-style settings (`("PREAU_SESSION_IDLE_MINUTES", "5")`).
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    spawn_node(&fresh_database_url().await, extra).await
+}
+
+/// Starts one more Préau on `database_url` (seeded with the demo school by the first one): two
+/// of them on one PostgreSQL database are two nodes, each with its own pad hub and node bus.
+pub async fn spawn_node(database_url: &str, extra: &[(&str, &str)]) -> TestApp {
     let mut vars: HashMap<String, String> = [
-        ("DATABASE_URL", fresh_database_url().await),
+        ("DATABASE_URL", database_url.to_string()),
         ("PREAU_DEMO", "1".into()),
         ("PREAU_DEMO_PASSWORD", PASSWORD.into()),
         ("PREAU_DB_MAX_CONNECTIONS", "5".into()),

@@ -10,6 +10,7 @@ mod helpers;
 mod pads;
 mod pads_crash;
 mod pads_history;
+mod pads_nodes;
 mod permissions;
 mod quiz_authoring;
 mod quiz_handoff;

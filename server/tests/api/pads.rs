@@ -34,7 +34,7 @@ pub(crate) async fn open_at(base: &str, session: Option<&Session>, pad: &str) ->
     tokio_tungstenite::connect_async(req).await.map(|(socket, _)| socket)
 }
 
-fn refused_with(result: Result<Socket, Error>, status: u16) {
+pub(crate) fn refused_with(result: Result<Socket, Error>, status: u16) {
     match result {
         Err(Error::Http(res)) => assert_eq!(res.status().as_u16(), status),
         Err(e) => panic!("expected HTTP {status}, got {e}"),
@@ -153,7 +153,7 @@ pub(crate) async fn stored_text(app: &TestApp, pad: PadId) -> String {
     PadDoc::from_updates(999, &stored.updates).expect("stored updates apply").text()
 }
 
-async fn set_access(
+pub(crate) async fn set_access(
     s: &Session,
     pad: PadId,
     extra: &[(&str, &str)],
