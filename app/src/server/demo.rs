@@ -472,12 +472,15 @@ async fn seed_pad(s: &mut Seeder<'_>, teacher: i64, class: i64) -> anyhow::Resul
     .await?;
     let mut doc = domain::pad::PadDoc::new(teacher as u64);
     doc.insert(0, DEMO_PAD_TEXT);
-    sqlx::query("INSERT INTO pad_snapshots (pad_id, upto_seq, data, created_at) VALUES ($1, 0, $2, $3)")
+    // Its text as row 1, as an import writes it (`pads::db::create_with_text`): a snapshot
+    // stands for rows already folded, and loading reads one only past the rows it has.
+    sqlx::query("INSERT INTO pad_updates (pad_id, seq, data, created_at) VALUES ($1, 1, $2, $3)")
         .bind(pad)
         .bind(base64::engine::general_purpose::STANDARD.encode(doc.full_state()))
         .bind(s.now)
         .execute(&mut *s.tx)
         .await?;
+    s.exec("UPDATE pads SET update_seq = 1 WHERE id = $1", &[pad]).await?;
     Ok(())
 }
 

@@ -552,6 +552,17 @@ async fn the_pad_page_gets_the_stored_text_and_what_each_viewer_may_do() {
     let (_, view) = open_as(&eleve, &id).await;
     let view = view.expect("the pad");
     assert!(view.can_edit && !view.line.can_manage);
+    // The demo school's pad opens with its text, on the page and over the socket.
+    let demo = app
+        .count(&format!(
+            "SELECT id FROM pads WHERE title = '{}'",
+            app::server::demo::DEMO_PAD_TITLE.replace('\'', "''")
+        ))
+        .await;
+    let (_, demo_view) = open_as(&eleve, &demo.to_string()).await;
+    assert!(demo_view.expect("the demo pad").text.starts_with("# Sortie au musée"));
+    let c = Client::join(&app, &eleve, PadId(demo), 77).await;
+    assert!(c.doc.text().starts_with("# Sortie au musée"), "{:?}", c.doc.text());
     assert!(view.students.is_empty(), "a student does not get the class roster");
     // Locked: everyone reads, nobody edits.
     let (status, _) = set_access(&prof, pad, &[("modification", "class"), ("verrouille", "true")]).await;
