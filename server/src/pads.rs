@@ -33,7 +33,7 @@ mod versions;
 pub use restore::restore;
 pub use versions::VERSION_EVERY;
 
-use app::server::audit::{self, Entry, action};
+use app::server::audit;
 use app::server::db::now_ms;
 use app::server::session::{CurrentUser, SessionSlot};
 use app::server::{AppState, ClientIp};
@@ -362,17 +362,8 @@ pub async fn upgrade(
     }
     if !can_read_pad(&user.viewer, &access) {
         let detail = format!("pad {pad}");
-        let entry = Entry {
-            establishment: user.establishment(),
-            actor: Some(user.me.id),
-            actor_name: &user.me.username,
-            action: action::ACCESS_REFUSED,
-            detail: &detail,
-            ip: ip.as_ref().map_or("", |Extension(ip)| ip.0.as_str()),
-        };
-        if let Err(e) = audit::record(&state.db, entry).await {
-            tracing::error!(error = %e, "could not write the audit log");
-        }
+        let ip = ip.as_ref().map_or("", |Extension(ip)| ip.0.as_str());
+        audit::refused_from(&state.db, &user, &detail, ip).await;
         return (StatusCode::FORBIDDEN, "Ce pad est réservé aux membres de sa classe.").into_response();
     }
     if hub.participants(pad) >= state.pad_max_participants {

@@ -78,13 +78,19 @@ where
 /// Records a refused access by the current user (best effort: a failed audit write is
 /// logged, the refusal stands).
 pub async fn refused(db: &Db, user: &super::CurrentUser, what: &str) {
+    refused_from(db, user, what, &super::session::client_ip()).await;
+}
+
+/// [`refused`] for handlers outside a server function (WebSocket upgrades, plain axum
+/// routes), which know the client's address themselves.
+pub async fn refused_from(db: &Db, user: &super::CurrentUser, what: &str, ip: &str) {
     let entry = Entry {
         establishment: user.establishment(),
         actor: Some(user.me.id),
         actor_name: &user.me.username,
         action: action::ACCESS_REFUSED,
         detail: what,
-        ip: &super::session::client_ip(),
+        ip,
     };
     if let Err(e) = record(db, entry).await {
         tracing::error!(error = %e, "could not write the audit log");

@@ -9,7 +9,7 @@
 //! another establishment answers 404, a member who may not edit 403 (and an audit entry).
 
 use super::{Close, Command, PadHub};
-use app::server::audit::{self, Entry, action};
+use app::server::audit;
 use app::server::session::{CurrentUser, SessionSlot};
 use app::server::{AppState, ClientIp};
 use axum::Extension;
@@ -55,17 +55,8 @@ pub async fn restore(
     if !can_edit_pad(&user.viewer, &access) {
         let why = if can_read_pad(&user.viewer, &access) { "restauration" } else { "accès" };
         let detail = format!("{why} refusée au pad {pad}");
-        let entry = Entry {
-            establishment: user.establishment(),
-            actor: Some(user.me.id),
-            actor_name: &user.me.username,
-            action: action::ACCESS_REFUSED,
-            detail: &detail,
-            ip: ip.as_ref().map_or("", |Extension(ip)| ip.0.as_str()),
-        };
-        if let Err(e) = audit::record(&state.db, entry).await {
-            tracing::error!(error = %e, "could not write the audit log");
-        }
+        let ip = ip.as_ref().map_or("", |Extension(ip)| ip.0.as_str());
+        audit::refused_from(&state.db, &user, &detail, ip).await;
         return text(
             StatusCode::FORBIDDEN,
             "Vous ne pouvez pas modifier ce pad (lecture seule ou verrouillé) : la restauration est refusée.",
