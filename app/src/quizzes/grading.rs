@@ -319,5 +319,5 @@ pub fn grading_sheet(
                 .collect(),
         })
         .collect();
-    GradingSheet { assignment: a.id, title: a.title.clone(), questions }
+    GradingSheet { assignment: a.id, title: a.title.clone(), questions, may_grade: false }
 }

@@ -193,6 +193,9 @@ pub struct GradingSheet {
     pub title: String,
     /// Every open question, in the quiz's order.
     pub questions: Vec<OpenQuestion>,
+    /// Whether the reader may grade (the teacher who gave the assignment, or direction); the
+    /// other teachers of the class only read.
+    pub may_grade: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

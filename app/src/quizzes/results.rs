@@ -208,6 +208,17 @@ fn GradingView(s: GradingSheet, grade: ServerAction<GradeOpenAnswers>) -> impl I
     let back = format!("/quiz/resultats/{}", s.assignment);
     let body = if count == 0 {
         view! { <p class="panel muted">"Aucune réponse rédigée n'a été rendue pour l'instant."</p> }.into_any()
+    } else if !s.may_grade {
+        // Another teacher of the class reads the answers; the points go to the grade book of
+        // the teacher who gave the assignment, so only they (or direction) grade.
+        view! {
+            <p class="notice" role="status">"Seul le professeur qui a donné ce devoir, ou la direction, peut corriger ces réponses : vous pouvez les lire."</p>
+            <fieldset disabled class="results-grading-form">
+                <legend class="visually-hidden">"Réponses rédigées (lecture seule)"</legend>
+                {s.questions.into_iter().map(|q| view! { <OpenQuestionGrades q/> }).collect_view()}
+            </fieldset>
+        }
+        .into_any()
     } else {
         view! {
             <ActionForm action=grade attr:class="results-grading-form">

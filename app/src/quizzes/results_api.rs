@@ -1,8 +1,9 @@
-//! Server functions of grading open answers by hand, for the teachers who may see an
-//! assignment's results (`domain::quiz::access::can_view_assignment_results`): the written
-//! answers waiting or graded (`load_grading_sheet`), and the grading form
+//! Server functions of grading open answers by hand: the written answers waiting or graded
+//! (`load_grading_sheet`, for whoever may read the assignment's results or grade it,
+//! `domain::quiz::access::can_view_grading_sheet`), and the grading form
 //! (`grade_open_answers`, url-encoded so that it posts without JavaScript), which saves every
-//! grade posted in one transaction or none.
+//! grade posted in one transaction or none, only for the teacher who gave the assignment or
+//! direction (`can_grade_assignment`: the points flow into that teacher's grade book).
 
 use super::GradingSheet;
 use crate::error::AppError;
@@ -40,22 +41,24 @@ pub mod ssr {
     use crate::server::db::now_ms;
     use crate::server::{AppState, CurrentUser, require_user, state};
     use domain::AttemptId;
-    use domain::quiz::access::can_view_assignment_results;
+    use domain::quiz::access::{AssignmentRef, can_grade_assignment, can_view_grading_sheet};
     use domain::quiz::assignment::{grading_comment, manual_points};
     use std::collections::BTreeSet;
 
-    /// The assignment and its attempts (those whose time ran out closed), if `user` may see
-    /// its results.
+    /// The assignment and its attempts (those whose time ran out closed), if `may(user, it)`;
+    /// `what` names the refused action in the audit log.
     async fn gradable(
         st: &AppState,
         user: &CurrentUser,
         id: QuizAssignmentId,
+        may: fn(&domain::Viewer, &AssignmentRef) -> bool,
+        what: &str,
     ) -> Result<(AssignmentRow, Vec<AttemptRow>), AppError> {
         let Some(a) = db::assignment(&st.db, id).await? else {
             return Err(AppError::NotFound);
         };
-        if !can_view_assignment_results(&user.viewer, &a.access()) {
-            return Err(refuse(st, user, a.establishment, &format!("copies du devoir quiz {id}")).await);
+        if !may(&user.viewer, &a.access()) {
+            return Err(refuse(st, user, a.establishment, &format!("{what} du devoir quiz {id}")).await);
         }
         let now = now_ms();
         let mut attempts = Vec::new();
@@ -74,8 +77,10 @@ pub mod ssr {
     pub async fn grading_sheet(id: QuizAssignmentId) -> Result<GradingSheet, AppError> {
         let user = require_user()?;
         let st = state()?;
-        let (a, attempts) = gradable(&st, &user, id).await?;
-        sheet(&st, &a, &attempts).await
+        let (a, attempts) = gradable(&st, &user, id, can_view_grading_sheet, "copies").await?;
+        let mut sheet = sheet(&st, &a, &attempts).await?;
+        sheet.may_grade = can_grade_assignment(&user.viewer, &a.access());
+        Ok(sheet)
     }
 
     /// The grades a form asks for, by attempt, or every problem named by student and
@@ -138,7 +143,7 @@ pub mod ssr {
     ) -> Result<usize, AppError> {
         let user = require_user()?;
         let st = state()?;
-        let (a, attempts) = gradable(&st, &user, id).await?;
+        let (a, attempts) = gradable(&st, &user, id, can_grade_assignment, "correction").await?;
         let sheet = sheet(&st, &a, &attempts).await?;
         let grades = read_grades(&sheet, &notes, &comments).map_err(|problems| AppError::Invalid {
             field: "notes".into(),

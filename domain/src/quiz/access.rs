@@ -9,7 +9,10 @@
 //! - the results of an assignment are for the teacher who gave it and the teachers of that
 //!   class or group;
 //! - only the teacher who gave an assignment changes, closes or withdraws it, and sends its
-//!   results to the grade book of a subject they teach to that class or group.
+//!   results to the grade book of a subject they teach to that class or group;
+//! - only the teacher who gave an assignment, or the establishment's direction, grades its
+//!   open answers: the other teachers of the class read them, since those points flow into
+//!   the grade book of the teacher who gave it.
 
 use crate::{EstablishmentId, Role, Service, TeachingUnit, UnitRef, UserId, Viewer};
 use serde::{Deserialize, Serialize};
@@ -79,6 +82,20 @@ pub fn can_view_assignment_results(viewer: &Viewer, assignment: &AssignmentRef) 
 /// teacher who gave it, while a teacher there.
 pub fn can_manage_assignment(viewer: &Viewer, assignment: &AssignmentRef) -> bool {
     viewer.user == assignment.assigned_by && viewer.has_role(assignment.establishment, Role::Teacher)
+}
+
+/// May `viewer` grade (or regrade) this assignment's open answers? The teacher who gave it,
+/// while a teacher there, or the establishment's direction. Another teacher of the class may
+/// read the answers ([`can_view_assignment_results`]) but not grade them: the scores end up in
+/// the grade book of the teacher who gave it.
+pub fn can_grade_assignment(viewer: &Viewer, assignment: &AssignmentRef) -> bool {
+    can_manage_assignment(viewer, assignment) || viewer.has_role(assignment.establishment, Role::Direction)
+}
+
+/// May `viewer` read this assignment's written answers on the grading sheet? Whoever may read
+/// its results or grade it.
+pub fn can_view_grading_sheet(viewer: &Viewer, assignment: &AssignmentRef) -> bool {
+    can_view_assignment_results(viewer, assignment) || can_grade_assignment(viewer, assignment)
 }
 
 /// May `viewer` send this assignment's results to the grade book of `service`? The teacher who
@@ -159,6 +176,30 @@ mod tests {
                 can_view_assignment_results(&v, &assignment(CLASS)),
             ];
             assert_eq!(got, want, "{who}");
+        }
+    }
+
+    /// Grading open answers: columns read the grading sheet, grade.
+    #[test]
+    fn only_the_teacher_who_gave_it_or_direction_grades_open_answers() {
+        let mut direction_elsewhere = person(UserId(7), Role::Direction, OTHER);
+        direction_elsewhere.memberships.push(crate::Membership { establishment: OTHER, role: Role::Teacher });
+        #[rustfmt::skip]
+        let table: [(&str, Viewer, [bool; 2]); 10] = [
+            ("the author, teaching the class",     teacher(AUTHOR, OWN, &[CLASS]),           [true,  true ]),
+            ("the author, no longer teaching it",  teacher(AUTHOR, OWN, &[]),                [true,  true ]),
+            ("a colleague teaching the class",     teacher(COLLEAGUE, OWN, &[CLASS]),        [true,  false]),
+            ("a colleague of another class",       teacher(COLLEAGUE, OWN, &[OTHER_CLASS]),  [false, false]),
+            ("the author moved elsewhere",         teacher(AUTHOR, OTHER, &[CLASS]),         [false, false]),
+            ("direction",                          person(UserId(7), Role::Direction, OWN),  [true,  true ]),
+            ("direction elsewhere, same ids",      direction_elsewhere,                      [false, false]),
+            ("a student of the class",             student(OWN, &[CLASS]),                   [false, false]),
+            ("a guardian",                         person(UserId(8), Role::Guardian, OWN),   [false, false]),
+            ("an administrator",                   person(UserId(9), Role::Admin, OWN),      [false, false]),
+        ];
+        for (who, v, want) in table {
+            let a = assignment(CLASS);
+            assert_eq!([can_view_grading_sheet(&v, &a), can_grade_assignment(&v, &a)], want, "{who}");
         }
     }
 

@@ -475,3 +475,56 @@ async fn only_the_teachers_of_the_class_see_and_grade_open_answers() {
         ResultStatus::PendingGrading
     );
 }
+
+/// Issue 14, item 11: a second teacher of 4e C reads the written answers of demo.prof's
+/// assignment but may not grade them (the points would flow into demo.prof's grade book);
+/// direction may.
+#[tokio::test]
+async fn a_second_teacher_of_the_class_may_not_grade_another_teachers_assignment() {
+    let app = spawn_app().await;
+    let class = app.unit_id("classes", "0671234A", "4e C").await;
+    let marc = app.user_id("marc.lemoine").await;
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM assignments WHERE teacher_id = {marc} AND class_id = {class}")).await,
+        1,
+        "marc.lemoine teaches 4e C in the demo"
+    );
+    app.give_password("marc.lemoine").await;
+    let prof = app.login_as("demo.prof").await;
+    let t = taken(&app, &prof).await;
+    let id = t.assignment.to_string();
+    let colleague = app.login_as("marc.lemoine").await;
+
+    let sheet: GradingSheet =
+        ok("sheet", colleague.call("/api/quiz/resultats/copies", &[("devoir", id.as_str())]).await);
+    assert!(!sheet.may_grade);
+    let html = colleague.get(&format!("/quiz/resultats/{id}/corriger")).await.text().await.expect("the page");
+    assert!(html.contains("Seul le professeur qui a donné ce devoir, ou la direction, peut corriger"), "{html}");
+    let refused = grade(&colleague, &grading_form(t.assignment, t.essay, &[(t.eleve, "0", "Hors sujet.")])).await;
+    assert_eq!(refused.0, StatusCode::FORBIDDEN);
+    assert_eq!(refused.1, Err(AppError::Forbidden));
+    assert_eq!(graded_count(&app).await, 0, "nothing graded");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_id = {marc} AND detail = 'correction du devoir quiz {id}'"
+        ))
+        .await,
+        1,
+        "the refusal is audited"
+    );
+    assert_eq!(
+        result_of(&app, &results(&prof, t.assignment).await, "demo.eleve").await.1,
+        ResultStatus::PendingGrading
+    );
+
+    let mine: GradingSheet = ok("sheet", prof.call("/api/quiz/resultats/copies", &[("devoir", id.as_str())]).await);
+    assert!(mine.may_grade);
+    let direction = app.login_as("demo.direction").await;
+    let theirs: GradingSheet =
+        ok("sheet", direction.call("/api/quiz/resultats/copies", &[("devoir", id.as_str())]).await);
+    assert!(theirs.may_grade);
+    let saved = ok("grade", grade(&direction, &grading_form(t.assignment, t.essay, &[(t.eleve, "1,5", "")])).await);
+    assert_eq!(saved, 1);
+    let by = app.user_id("demo.direction").await;
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM quiz_answers WHERE graded_by = {by}")).await, 1);
+}
