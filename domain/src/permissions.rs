@@ -185,6 +185,27 @@ pub fn can_administer(viewer: &Viewer, establishment: EstablishmentId) -> bool {
     viewer.region_admin || viewer.has_role(establishment, Role::Admin)
 }
 
+/// A person's account, as far as renaming, deactivating or reactivating it is concerned: the
+/// account (its name, whether it may log in) is one row for every establishment it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRef {
+    /// A region administrator's account.
+    pub region_admin: bool,
+    /// Every establishment where the person holds a role.
+    pub establishments: Vec<EstablishmentId>,
+}
+
+/// May `viewer` rename, deactivate or reactivate this account? A region administrator; an
+/// establishment's administrator only when the account is not a region administrator's and
+/// every establishment it belongs to is one they administer (a teacher on two schools is
+/// renamed or deactivated by the region, or by someone who administers both).
+pub fn can_administer_account(viewer: &Viewer, account: &AccountRef) -> bool {
+    viewer.region_admin
+        || (!account.region_admin
+            && !account.establishments.is_empty()
+            && account.establishments.iter().all(|e| viewer.has_role(*e, Role::Admin)))
+}
+
 /// May `viewer` read the establishment's audit log (logins, refused accesses, admin actions)?
 pub fn can_view_audit_log(viewer: &Viewer, establishment: EstablishmentId) -> bool {
     viewer.region_admin
@@ -454,6 +475,35 @@ mod tests {
         let v = Viewer { region_admin: true, ..Viewer::default() };
         assert!(can_administer(&v, OWN) && can_administer(&v, OTHER));
         assert!(!can_view_student(&v, &student(OWN)));
+    }
+
+    /// Accounts: who may rename or deactivate whom. Columns: a person of OWN only, a teacher
+    /// of OWN and OTHER, a region administrator, a region administrator also teacher in OWN.
+    #[test]
+    fn only_someone_who_administers_all_its_establishments_renames_or_deactivates_an_account() {
+        let account = |region_admin, establishments: &[EstablishmentId]| AccountRef {
+            region_admin,
+            establishments: establishments.to_vec(),
+        };
+        let accounts =
+            [account(false, &[OWN]), account(false, &[OWN, OTHER]), account(true, &[]), account(true, &[OWN])];
+        let admin_of = |ests: &[EstablishmentId]| Viewer {
+            memberships: ests.iter().map(|&establishment| Membership { establishment, role: Role::Admin }).collect(),
+            ..Viewer::default()
+        };
+        #[rustfmt::skip]
+        let table: [(&str, Viewer, [bool; 4]); 6] = [
+            ("OWN's administrator",            admin_of(&[OWN]),                              [true,  false, false, false]),
+            ("the administrator of both",      admin_of(&[OWN, OTHER]),                       [true,  true,  false, false]),
+            ("OTHER's administrator",          admin_of(&[OTHER]),                            [false, false, false, false]),
+            ("a region administrator",         Viewer { region_admin: true, ..Viewer::default() }, [true, true, true, true]),
+            ("OWN's direction",                viewer(Role::Direction, OWN),                  [false, false, false, false]),
+            ("a teacher of OWN",               viewer(Role::Teacher, OWN),                    [false, false, false, false]),
+        ];
+        for (who, v, want) in table {
+            let got = accounts.each_ref().map(|a| can_administer_account(&v, a));
+            assert_eq!(got, want, "{who}");
+        }
     }
 
     fn pad(est: EstablishmentId, policy: PadEditPolicy, editors: Vec<UserId>, locked: bool) -> PadAccess {

@@ -82,6 +82,26 @@ pub enum ImportOutcome {
     Problems(Vec<ImportProblem>),
 }
 
+/// Why an establishment's administrator may not rename, deactivate or reactivate an account
+/// (`domain::permissions::can_administer_account`), naming who can: `others` are the other
+/// establishments the person belongs to.
+pub fn shared_account_refusal(region_admin: bool, others: &[String]) -> String {
+    if region_admin {
+        return "Ce compte est celui d'un administrateur de la région : seul un administrateur de la région peut le renommer, le désactiver ou le réactiver.".into();
+    }
+    let places = match others {
+        [] => "un autre établissement".to_string(),
+        [one] => format!("l'établissement « {one} »"),
+        [first @ .., last] => format!(
+            "les établissements {} et « {last} »",
+            first.iter().map(|n| format!("« {n} »")).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    format!(
+        "Ce compte appartient aussi à {places} : seul l'administrateur de la région (ou un administrateur de chacun de ses établissements) peut le renommer, le désactiver ou le réactiver."
+    )
+}
+
 /// One activation letter: shown once, printed, handed out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Letter {
@@ -188,7 +208,7 @@ mod ssr {
     use crate::admin::db;
     use crate::server::{CurrentUser, audit, require_user, session, state};
     use domain::import::{ImportKind, parse_import};
-    use domain::permissions::can_administer;
+    use domain::permissions::{AccountRef, can_administer, can_administer_account};
     use domain::{EstablishmentId, Label, PersonName, Role, Username};
     use std::sync::Arc;
 
@@ -203,6 +223,40 @@ mod ssr {
                 Err(AppError::Forbidden)
             }
         }
+    }
+
+    /// Why `user` may not rename or (de)activate `target` (it belongs to another establishment
+    /// too, or is a region administrator's, and `user` does not administer all of it), naming
+    /// who can; `None` when they may.
+    async fn shared_account(
+        tx: &mut db::Tx<'_>,
+        user: &CurrentUser,
+        est: EstablishmentId,
+        target: UserId,
+    ) -> Result<Option<String>, AppError> {
+        let (region_admin, establishments) = db::account_scope(tx, target).await?;
+        let account = AccountRef { region_admin, establishments: establishments.iter().map(|(e, _)| *e).collect() };
+        if can_administer_account(&user.viewer, &account) {
+            return Ok(None);
+        }
+        let others: Vec<String> = establishments.into_iter().filter(|(e, _)| *e != est).map(|(_, n)| n).collect();
+        Ok(Some(shared_account_refusal(region_admin, &others)))
+    }
+
+    /// Ends the transaction (before writing the audit log, which SQLite's write lock would
+    /// otherwise block) and answers 409 with `why`.
+    async fn refuse_shared(
+        tx: db::Tx<'_>,
+        st: &crate::server::AppState,
+        user: &CurrentUser,
+        target: UserId,
+        why: String,
+    ) -> AppError {
+        if let Err(e) = tx.rollback().await {
+            return e.into();
+        }
+        audit::refused(&st.db, user, &format!("compte {target} d'autres établissements")).await;
+        AppError::Conflict(why)
     }
 
     fn parse_id<T: std::str::FromStr>(field: &str, raw: &str, what: &str) -> Result<T, AppError> {
@@ -359,6 +413,18 @@ mod ssr {
                 reason: format!("Aucun compte « {username} » dans l'établissement. Vérifiez l'identifiant."),
             });
         };
+        let (was_first, was_last): (String, String) =
+            sqlx::query_as("SELECT first_name, last_name FROM users WHERE id = $1")
+                .bind(target.0)
+                .fetch_one(&mut *tx)
+                .await?;
+        if (was_first.as_str(), was_last.as_str()) != (first.as_str(), last.as_str()) {
+            // The name is the person's in every establishment: only someone who administers
+            // all of them changes it (moving a student between classes stays local).
+            if let Some(why) = shared_account(&mut tx, &user, est, target).await? {
+                return Err(refuse_shared(tx, &st, &user, target, why).await);
+            }
+        }
         sqlx::query("UPDATE users SET first_name = $1, last_name = $2 WHERE id = $3")
             .bind(first.as_str())
             .bind(last.as_str())
@@ -544,7 +610,7 @@ mod ssr {
             _ => None,
         };
         let username = match identifiant.trim() {
-            "" => db::free_username(&mut tx, &domain::suggest_username(&first, &last), &mut Vec::new()).await?,
+            "" => db::free_username(&mut tx, est, &domain::suggest_username(&first, &last)).await?,
             raw => {
                 let u = Username::parse(raw)?;
                 if db::username_taken(&mut tx, u.as_str()).await? {
@@ -579,6 +645,9 @@ mod ssr {
         if !db::is_member(&mut tx, est, id).await? {
             return Err(AppError::NotFound);
         }
+        if let Some(why) = shared_account(&mut tx, &user, est, id).await? {
+            return Err(refuse_shared(tx, &st, &user, id, why).await);
+        }
         db::set_active(&mut tx, id, actif).await?;
         let detail = format!("compte {id} {}", if actif { "réactivé" } else { "désactivé" });
         audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &detail).await?;
@@ -600,14 +669,24 @@ mod ssr {
             Ok(rows) => rows,
             Err(problems) => return Ok(ImportOutcome::Problems(problems)),
         };
+        if !apply {
+            // A preview only reads: a plain (deferred) transaction reads one snapshot without
+            // taking SQLite's write lock, so forms and pads keep writing meanwhile.
+            let mut tx = st.db.begin().await?;
+            let plan = db::plan_import(&mut tx, est, &rows).await?;
+            tx.rollback().await?;
+            return Ok(match plan {
+                Ok(plan) => ImportOutcome::Preview(plan.summary),
+                Err(problems) => ImportOutcome::Problems(problems),
+            });
+        }
+        // Applying plans again under the write lock (nothing changes between the check and
+        // the writes): the plan's reads are a bounded number of queries, so the lock is short.
         let mut tx = crate::server::db::begin_write(&st.db).await?;
         let plan = match db::plan_import(&mut tx, est, &rows).await? {
             Ok(plan) => plan,
             Err(problems) => return Ok(ImportOutcome::Problems(problems)),
         };
-        if !apply {
-            return Ok(ImportOutcome::Preview(plan.summary));
-        }
         db::apply_import(&mut tx, est, &plan).await?;
         let detail = format!("import {} : {} comptes créés", kind.label(), plan.summary.accounts.len());
         audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &detail).await?;

@@ -7,7 +7,7 @@ use crate::server::db::{new_id, now_ms, sha256_hex};
 use domain::import::{ImportProblem, ImportRow};
 use domain::{AssignmentId, ClassId, EstablishmentId, GroupId, PersonName, Role, SubjectId, TeachingUnit, UserId};
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -248,6 +248,27 @@ pub async fn has_role(tx: &mut Tx<'_>, est: EstablishmentId, user: UserId, role:
     Ok(n > 0)
 }
 
+/// Whether `user` is a region administrator, and every establishment where they hold a role
+/// (id and name, by name).
+pub async fn account_scope(
+    tx: &mut Tx<'_>,
+    user: UserId,
+) -> Result<(bool, Vec<(EstablishmentId, String)>), sqlx::Error> {
+    let region_admin: i64 =
+        sqlx::query_scalar("SELECT region_admin FROM users WHERE id = $1").bind(user.0).fetch_one(&mut **tx).await?;
+    let establishments = sqlx::query(
+        "SELECT DISTINCT e.id, e.name FROM establishments e JOIN memberships m ON m.establishment_id = e.id
+         WHERE m.user_id = $1 ORDER BY e.name",
+    )
+    .bind(user.0)
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|r| Ok((EstablishmentId(r.try_get("id")?), r.try_get("name")?)))
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok((region_admin != 0, establishments))
+}
+
 pub async fn is_member(tx: &mut Tx<'_>, est: EstablishmentId, user: UserId) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1 AND establishment_id = $2")
         .bind(user.0)
@@ -301,19 +322,91 @@ pub async fn username_taken(tx: &mut Tx<'_>, username: &str) -> Result<bool, sql
     Ok(n > 0)
 }
 
-/// `base`, or `base2`, `base3`, ... : the first not in the database nor in `reserved`
-/// (names already given to earlier lines of the same import). Adds it to `reserved`.
-pub async fn free_username(tx: &mut Tx<'_>, base: &str, reserved: &mut Vec<String>) -> Result<String, sqlx::Error> {
+/// How many username prefixes one query of [`usernames_with_prefixes`] carries: an import of
+/// 5,000 lines reads its usernames in at most 25 queries, whatever the homonyms.
+pub const USERNAME_PREFIXES_PER_QUERY: usize = 200;
+
+/// A username suggested from names, cut so that a number still fits after it.
+fn username_base(base: &str) -> String {
     let base: String = base.chars().take(domain::USERNAME_MAX_CHARS - 4).collect();
-    let base = if base.trim_matches(['.', '-']).is_empty() { "utilisateur".to_string() } else { base };
-    for n in 1.. {
-        let candidate = if n == 1 { base.clone() } else { format!("{base}{n}") };
-        if !reserved.contains(&candidate) && !username_taken(tx, &candidate).await? {
-            reserved.push(candidate.clone());
-            return Ok(candidate);
+    if base.trim_matches(['.', '-']).is_empty() { "utilisateur".to_string() } else { base }
+}
+
+/// An account already in the database, as an import sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExistingAccount {
+    pub id: UserId,
+    /// A teacher of the establishment the import is for.
+    pub teacher_here: bool,
+}
+
+/// Every account whose username starts with one of `prefixes` (a username given in a file is
+/// its own prefix; a suggested one, `base`, also catches `base2`, `base3`...), in
+/// `ceil(prefixes / USERNAME_PREFIXES_PER_QUERY)` queries rather than one per candidate;
+/// returns how many it ran.
+pub async fn usernames_with_prefixes(
+    tx: &mut Tx<'_>,
+    est: EstablishmentId,
+    prefixes: &[String],
+) -> Result<(HashMap<String, ExistingAccount>, usize), sqlx::Error> {
+    let mut found = HashMap::new();
+    let mut queries = 0;
+    for chunk in prefixes.chunks(USERNAME_PREFIXES_PER_QUERY) {
+        queries += 1;
+        // `LIKE 'prefix%'` with `_`, `%` and `\` escaped (usernames hold `.`, `-`, `_`).
+        let likes: Vec<String> = (0..chunk.len()).map(|i| format!("u.username LIKE ${} ESCAPE '\\'", i + 2)).collect();
+        let sql = format!(
+            "SELECT u.id, u.username, (SELECT COUNT(*) FROM memberships m WHERE m.user_id = u.id
+                 AND m.establishment_id = $1 AND m.role = 'enseignant') AS teacher_here
+             FROM users u WHERE {}",
+            likes.join(" OR ")
+        );
+        let mut q = sqlx::query(&sql).bind(est.0);
+        for prefix in chunk {
+            let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            q = q.bind(format!("{escaped}%"));
+        }
+        for r in q.fetch_all(&mut **tx).await? {
+            let username: String = r.try_get("username")?;
+            let account = ExistingAccount {
+                id: UserId(r.try_get("id")?),
+                teacher_here: r.try_get::<i64, _>("teacher_here")? > 0,
+            };
+            found.insert(username, account);
         }
     }
-    unreachable!("an unbounded range always yields")
+    Ok((found, queries))
+}
+
+/// `base`, or `base2`, `base3`, ... : the first neither in `taken` (the database's usernames
+/// starting with `base`, from [`usernames_with_prefixes`]) nor in `reserved` (given to earlier
+/// lines of the same import). Adds it to `reserved`.
+fn free_in(base: &str, taken: &HashMap<String, ExistingAccount>, reserved: &mut HashSet<String>) -> String {
+    let base = username_base(base);
+    let mut n = 1u32;
+    loop {
+        let candidate = if n == 1 { base.clone() } else { format!("{base}{n}") };
+        if !reserved.contains(&candidate) && !taken.contains_key(&candidate) {
+            reserved.insert(candidate.clone());
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// `base`, or `base2`, `base3`, ...: the first username not in the database (one query).
+pub async fn free_username(tx: &mut Tx<'_>, est: EstablishmentId, base: &str) -> Result<String, sqlx::Error> {
+    let (taken, _) = usernames_with_prefixes(tx, est, &[username_base(base)]).await?;
+    Ok(free_in(base, &taken, &mut HashSet::new()))
+}
+
+/// The establishment's classes or subjects (`table`), by lower-cased name.
+async fn names_here(tx: &mut Tx<'_>, table: &str, est: EstablishmentId) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let rows = sqlx::query(&format!("SELECT id, name FROM {table} WHERE establishment_id = $1"))
+        .bind(est.0)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get::<String, _>("name")?.to_ascii_lowercase(), r.try_get("id")?))).collect()
 }
 
 pub async fn insert_user(
@@ -388,6 +481,8 @@ pub async fn set_active(tx: &mut Tx<'_>, user: UserId, active: bool) -> Result<(
 pub struct Plan {
     pub summary: ImportPlan,
     accounts: Vec<NewAccount>,
+    /// Queries the plan ran to read the database (bounded: see [`plan_import`]).
+    pub reads: usize,
 }
 
 struct NewAccount {
@@ -402,14 +497,67 @@ struct NewAccount {
 }
 
 /// Checks every row against the database (classes, children, usernames) and works out what
-/// to create. Reads only; nothing is written.
+/// to create. Reads only; nothing is written, so a preview runs in a read transaction and
+/// never takes SQLite's write lock. What it reads, it reads in a bounded number of queries
+/// (classes, subjects, the establishment's students, then every username with the file's
+/// prefixes, [`USERNAME_PREFIXES_PER_QUERY`] at a time), whatever the file's length; the
+/// rows are then checked in memory.
 pub async fn plan_import(
     tx: &mut Tx<'_>,
     est: EstablishmentId,
     rows: &[ImportRow],
 ) -> Result<Result<Plan, Vec<ImportProblem>>, sqlx::Error> {
+    let mut reads = 0;
+    let classes = names_here(tx, "classes", est).await?;
+    let subjects = names_here(tx, "subjects", est).await?;
+    reads += 2;
+    let students: HashMap<String, UserId> = if rows.iter().any(|r| matches!(r, ImportRow::Guardian { .. })) {
+        reads += 1;
+        sqlx::query(
+            "SELECT u.id, u.username FROM users u JOIN memberships m ON m.user_id = u.id
+             WHERE m.establishment_id = $1 AND m.role = 'eleve'",
+        )
+        .bind(est.0)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("username")?, UserId(r.try_get("id")?))))
+        .collect::<Result<_, sqlx::Error>>()?
+    } else {
+        HashMap::new()
+    };
+    let mut prefixes: Vec<String> = rows
+        .iter()
+        .map(|row| match row {
+            ImportRow::Student { username: Some(u), .. } | ImportRow::Teacher { username: Some(u), .. } => {
+                u.as_str().to_string()
+            }
+            ImportRow::Student { first, last, .. }
+            | ImportRow::Guardian { first, last, .. }
+            | ImportRow::Teacher { first, last, .. } => username_base(&domain::suggest_username(first, last)),
+        })
+        .collect();
+    prefixes.sort();
+    prefixes.dedup();
+    let (taken, queries) = usernames_with_prefixes(tx, est, &prefixes).await?;
+    reads += queries;
+    Ok(plan_rows(rows, &classes, &subjects, &students, &taken).map(|(summary, accounts)| Plan {
+        summary,
+        accounts,
+        reads,
+    }))
+}
+
+/// [`plan_import`] once the database was read: pure.
+fn plan_rows(
+    rows: &[ImportRow],
+    classes: &HashMap<String, i64>,
+    subjects: &HashMap<String, i64>,
+    students: &HashMap<String, UserId>,
+    taken: &HashMap<String, ExistingAccount>,
+) -> Result<(ImportPlan, Vec<NewAccount>), Vec<ImportProblem>> {
     let mut problems = Vec::new();
-    let mut reserved: Vec<String> = Vec::new();
+    let mut reserved: HashSet<String> = HashSet::new();
     let mut accounts: Vec<NewAccount> = Vec::new();
     let mut lines: Vec<Vec<usize>> = Vec::new();
     let mut new_classes: Vec<String> = Vec::new();
@@ -422,13 +570,13 @@ pub async fn plan_import(
         let line = row.line();
         match row {
             ImportRow::Student { last, first, class, username, .. } => {
-                if class_by_name(tx, est, class.as_str()).await?.is_none()
+                if !classes.contains_key(&class.as_str().to_ascii_lowercase())
                     && !new_classes.iter().any(|c| c.eq_ignore_ascii_case(class.as_str()))
                 {
                     new_classes.push(class.as_str().to_string());
                 }
                 let username = match username {
-                    Some(u) if username_taken(tx, u.as_str()).await? || reserved.contains(&u.as_str().to_string()) => {
+                    Some(u) if taken.contains_key(u.as_str()) || reserved.contains(u.as_str()) => {
                         problems.push(ImportProblem::new(
                             line,
                             "identifiant",
@@ -437,10 +585,10 @@ pub async fn plan_import(
                         continue;
                     }
                     Some(u) => {
-                        reserved.push(u.as_str().to_string());
+                        reserved.insert(u.as_str().to_string());
                         u.as_str().to_string()
                     }
-                    None => free_username(tx, &domain::suggest_username(first, last), &mut reserved).await?,
+                    None => free_in(&domain::suggest_username(first, last), taken, &mut reserved),
                 };
                 lines.push(vec![line]);
                 accounts.push(NewAccount {
@@ -455,7 +603,7 @@ pub async fn plan_import(
                 });
             }
             ImportRow::Guardian { last, first, child, relationship, legal, .. } => {
-                let Some(child_id) = student_in(tx, est, child.as_str()).await? else {
+                let Some(&child_id) = students.get(child.as_str()) else {
                     problems.push(ImportProblem::new(
                         line,
                         "identifiant_eleve",
@@ -469,7 +617,7 @@ pub async fn plan_import(
                     lines[i].push(line);
                     continue;
                 }
-                let username = free_username(tx, &domain::suggest_username(first, last), &mut reserved).await?;
+                let username = free_in(&domain::suggest_username(first, last), taken, &mut reserved);
                 by_person.insert(key, accounts.len());
                 lines.push(vec![line]);
                 accounts.push(NewAccount {
@@ -484,7 +632,7 @@ pub async fn plan_import(
                 });
             }
             ImportRow::Teacher { last, first, subject, class, username, .. } => {
-                if class_by_name(tx, est, class.as_str()).await?.is_none() {
+                if !classes.contains_key(&class.as_str().to_ascii_lowercase()) {
                     problems.push(ImportProblem::new(
                         line,
                         "classe",
@@ -492,7 +640,7 @@ pub async fn plan_import(
                     ));
                     continue;
                 }
-                if subject_by_name(tx, est, subject.as_str()).await?.is_none()
+                if !subjects.contains_key(&subject.as_str().to_ascii_lowercase())
                     && !new_subjects.iter().any(|s| s.eq_ignore_ascii_case(subject.as_str()))
                 {
                     new_subjects.push(subject.as_str().to_string());
@@ -507,30 +655,22 @@ pub async fn plan_import(
                     continue;
                 }
                 let (existing, username) = match username {
-                    Some(u) => {
-                        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-                            .bind(u.as_str())
-                            .fetch_optional(&mut **tx)
-                            .await?;
-                        match id.map(UserId) {
-                            Some(id) if has_role(tx, est, id, Role::Teacher).await? => {
-                                (Some(id), u.as_str().to_string())
-                            }
-                            Some(_) => {
-                                problems.push(ImportProblem::new(
-                                    line,
-                                    "identifiant",
-                                    format!("« {u} » existe déjà et n'est pas enseignant de l'établissement."),
-                                ));
-                                continue;
-                            }
-                            None => {
-                                reserved.push(u.as_str().to_string());
-                                (None, u.as_str().to_string())
-                            }
+                    Some(u) => match taken.get(u.as_str()) {
+                        Some(account) if account.teacher_here => (Some(account.id), u.as_str().to_string()),
+                        Some(_) => {
+                            problems.push(ImportProblem::new(
+                                line,
+                                "identifiant",
+                                format!("« {u} » existe déjà et n'est pas enseignant de l'établissement."),
+                            ));
+                            continue;
                         }
-                    }
-                    None => (None, free_username(tx, &domain::suggest_username(first, last), &mut reserved).await?),
+                        None => {
+                            reserved.insert(u.as_str().to_string());
+                            (None, u.as_str().to_string())
+                        }
+                    },
+                    None => (None, free_in(&domain::suggest_username(first, last), taken, &mut reserved)),
                 };
                 by_person.insert(key, accounts.len());
                 lines.push(vec![line]);
@@ -549,7 +689,7 @@ pub async fn plan_import(
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
-        return Ok(Err(problems));
+        return Err(problems);
     }
     let summary = ImportPlan {
         accounts: accounts
@@ -567,15 +707,16 @@ pub async fn plan_import(
                 },
             })
             .collect(),
-        new_classes: new_classes.clone(),
-        new_subjects: new_subjects.clone(),
+        new_classes,
+        new_subjects,
         links: accounts.iter().map(|a| a.children.len()).sum(),
         assignments: accounts.iter().map(|a| a.teaching.len()).sum(),
     };
-    Ok(Ok(Plan { summary, accounts }))
+    Ok((summary, accounts))
 }
 
-/// Writes a checked plan. Runs inside the caller's transaction.
+/// Writes a checked plan. Runs inside the caller's write transaction, which also made the
+/// plan: all or nothing.
 pub async fn apply_import(tx: &mut Tx<'_>, est: EstablishmentId, plan: &Plan) -> Result<(), sqlx::Error> {
     for name in &plan.summary.new_classes {
         insert_class(tx, est, name, "").await?;
@@ -583,6 +724,9 @@ pub async fn apply_import(tx: &mut Tx<'_>, est: EstablishmentId, plan: &Plan) ->
     for name in &plan.summary.new_subjects {
         insert_subject(tx, est, name).await?;
     }
+    let classes = names_here(tx, "classes", est).await?;
+    let subjects = names_here(tx, "subjects", est).await?;
+    let class_id = |name: &str| classes.get(&name.to_ascii_lowercase()).copied().map(ClassId);
     for a in &plan.accounts {
         let id = match a.existing {
             Some(id) => id,
@@ -592,16 +736,15 @@ pub async fn apply_import(tx: &mut Tx<'_>, est: EstablishmentId, plan: &Plan) ->
                 id
             }
         };
-        if let Some(class) = &a.class
-            && let Some(c) = class_by_name(tx, est, class).await?
-        {
+        if let Some(c) = a.class.as_deref().and_then(class_id) {
             enrol(tx, c, id).await?;
         }
         for (child, relationship, legal) in &a.children {
             link_guardian(tx, id, *child, relationship, *legal).await?;
         }
         for (subject, class) in &a.teaching {
-            if let (Some(s), Some(c)) = (subject_by_name(tx, est, subject).await?, class_by_name(tx, est, class).await?)
+            if let (Some(s), Some(c)) =
+                (subjects.get(&subject.to_ascii_lowercase()).copied().map(SubjectId), class_id(class))
             {
                 insert_assignment(tx, est, id, s, TeachingUnit::Class(c)).await?;
             }
