@@ -14,18 +14,24 @@
 //!   to their own connections ([`Realtime::apply_remote`]), the access read again from the
 //!   database.
 //! - `p:<node>:<n>`: a node's own heartbeat, which proves its listener still hears.
+//! - `q:<node>:<session>:<change>`: a live quiz session changed on `<node>` (`p` its phase,
+//!   `a` its answers, `s` its seats; [`app::quizzes::hub::LiveChange`]), already stored: the
+//!   hub of that session on each other node, if one runs, reads it back from the database
+//!   and tells its clients ([`app::quizzes::hub::LiveHubs::remote`]). So a live quiz works
+//!   with its teacher and students on different nodes, without sticky routing.
 //!
 //! Notifications are not stored: one that arrives while the listening connection is down is
 //! lost. So each time the listener (re)connects, every pad open on this node catches up from
-//! the database ([`PadHub::resync_all`]); rows are never lost (they are in the database) nor
+//! the database ([`PadHub::resync_all`]), and so does every live quiz hub; rows are never lost (they are in the database) nor
 //! applied twice (each pad task knows the last `seq` it holds). A listener that stops hearing
 //! its own heartbeat for [`SILENCE`] (a connection that died without a reset) is replaced.
 
 use crate::pads::PadHub;
 use app::pads::db::NODES_CHANNEL;
+use app::quizzes::hub::LiveChange;
 use app::server::realtime::RealtimeEvent;
 use app::server::{AppState, Db, Engine};
-use domain::{PadId, UserId};
+use domain::{LiveSessionId, PadId, UserId};
 use sqlx::postgres::PgListener;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -50,6 +56,8 @@ pub enum Note {
     Change { node: String, event: RealtimeEvent },
     /// The heartbeat of `node`.
     Heartbeat { node: String },
+    /// A live quiz session changed on `node`.
+    Live { node: String, session: LiveSessionId, change: LiveChange },
 }
 
 /// Reads a payload; `None` for anything else (ignored: a newer node may say more).
@@ -64,6 +72,11 @@ pub fn parse(payload: &str) -> Option<Note> {
     let list = || body.split(',').filter(|s| !s.is_empty());
     let event = match kind {
         "p" => return Some(Note::Heartbeat { node }),
+        "q" => {
+            let (session, change) = body.split_once(':')?;
+            let session = LiveSessionId(session.parse().ok()?);
+            return Some(Note::Live { node, session, change: LiveChange::from_code(change)? });
+        }
         "a" => RealtimeEvent::PadAccessChanged(PadId(body.parse().ok()?)),
         "r" => RealtimeEvent::RightsChanged(list().map(|u| u.parse().map(UserId)).collect::<Result<_, _>>().ok()?),
         "s" => RealtimeEvent::SessionsEnded(list().map(String::from).collect()),
@@ -98,6 +111,11 @@ pub fn payloads(node: &str, event: &RealtimeEvent) -> Vec<String> {
     out
 }
 
+/// The payload announcing that a live quiz session changed on `node`.
+pub fn live_payload(node: &str, session: LiveSessionId, change: LiveChange) -> String {
+    format!("q:{node}:{session}:{}", change.code())
+}
+
 /// Starts the bus when the database is PostgreSQL (does nothing on SQLite).
 pub fn start(state: &AppState, hub: PadHub) {
     if state.engine != Engine::Postgres {
@@ -114,6 +132,9 @@ pub fn start(state: &AppState, hub: PadHub) {
     let (tx, rx) = mpsc::unbounded_channel();
     state.realtime.forward_to(tx);
     tokio::spawn(publish(state.db.clone(), node.clone(), rx));
+    let (live_tx, live_rx) = mpsc::unbounded_channel();
+    state.live.forward_to(live_tx);
+    tokio::spawn(publish_live(state.db.clone(), node.clone(), live_rx));
     let (access_tx, access_rx) = mpsc::unbounded_channel();
     tokio::spawn(reload_access(state.clone(), access_rx));
     tokio::spawn(listen(state.clone(), hub, url, node, access_tx));
@@ -130,6 +151,15 @@ async fn publish(db: Db, node: String, mut events: mpsc::UnboundedReceiver<Realt
             if let Err(e) = notify(&db, &payload).await {
                 tracing::error!(error = %e, ?event, "could not tell the other nodes of a change");
             }
+        }
+    }
+}
+
+/// Sends the changes of this node's live quiz hubs to the others.
+async fn publish_live(db: Db, node: String, mut changes: mpsc::UnboundedReceiver<(LiveSessionId, LiveChange)>) {
+    while let Some((session, change)) = changes.recv().await {
+        if let Err(e) = notify(&db, &live_payload(&node, session, change)).await {
+            tracing::error!(error = %e, %session, ?change, "could not tell the other nodes of a live quiz change");
         }
     }
 }
@@ -170,6 +200,7 @@ async fn listen(state: AppState, hub: PadHub, url: String, node: String, access:
                         retry = RETRY_MIN;
                         last_heard_self = Some(Instant::now());
                         hub.resync_all();
+                        state.live.resync_all();
                     }
                     Some(Heard::Payload(p)) => match parse(&p) {
                         Some(Note::Row { pad, seq }) => hub.announced(pad, seq),
@@ -185,6 +216,11 @@ async fn listen(state: AppState, hub: PadHub, url: String, node: String, access:
                             other => state.realtime.apply_remote(other, None),
                         },
                         Some(Note::Change { .. }) => {}
+                        Some(Note::Live { node: from, session, change }) => {
+                            if from != node {
+                                state.live.remote(session, change);
+                            }
+                        }
                         None => tracing::debug!(payload = %p, "unknown node notification"),
                     },
                     None => break,
@@ -242,6 +278,13 @@ mod tests {
     fn every_note_reads_back_as_written() {
         assert_eq!(parse("u:42:7"), Some(Note::Row { pad: PadId(42), seq: 7 }));
         assert_eq!(parse("p:abc:3"), Some(Note::Heartbeat { node: "abc".into() }));
+        for change in [LiveChange::Phase, LiveChange::Answers, LiveChange::Seats] {
+            let session = LiveSessionId(77);
+            assert_eq!(
+                parse(&live_payload("n1", session, change)),
+                Some(Note::Live { node: "n1".into(), session, change })
+            );
+        }
         for event in [
             RealtimeEvent::PadAccessChanged(PadId(9)),
             RealtimeEvent::RightsChanged(vec![UserId(1), UserId(22)]),
@@ -255,7 +298,9 @@ mod tests {
 
     #[test]
     fn unknown_or_broken_payloads_are_ignored() {
-        for bad in ["", "u", "u:1", "u:x:1", "u:1:y", "a:n1:x", "r:n1:1,x", "z:n1:1", "a"] {
+        for bad in
+            ["", "u", "u:1", "u:x:1", "u:1:y", "a:n1:x", "r:n1:1,x", "z:n1:1", "a", "q:n1:1", "q:n1:x:p", "q:n1:1:z"]
+        {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

@@ -11,8 +11,19 @@
 //!   it is dropped (its page reconnects and gets its seat back) rather than holding the hub;
 //! - a hub with no client for [`IDLE_EXIT`] stops; the next connection starts one again
 //!   from the database (seats, points, answers, the question on screen).
+//!
+//! Several nodes (server processes on one PostgreSQL database) each run a hub for a session
+//! that has clients on them: the teacher's on one node, students on others, no sticky
+//! routing. The database is the truth: an answer is stored only while its question is open
+//! there (`live_db::insert_answer`), a phase is saved only over the one the hub last saw
+//! (`live_db::save_phase`). Each hub tells the others what changed through the node bus
+//! ([`LiveChange`], sent by `server::bus` over PostgreSQL's LISTEN/NOTIFY): a new phase at
+//! once (the others reload the session and tell their clients: question, closed, revealed
+//! with each seat's points, ended), new seats and answers at most once per [`TALLY_TICK`]
+//! (the others reload the seats, or the histogram of the question on screen). On SQLite
+//! there is one node and nothing is sent.
 
-use super::live_db::{self, LiveAnswerRow, LiveRow, SeatRow};
+use super::live_db::{self, AnswerStored, LiveAnswerRow, LiveRow, SeatRow};
 use crate::server::Db;
 use crate::server::db::{new_id, now_ms, random_token, sha256_hex};
 use domain::quiz::assignment::{check_response, right_answers};
@@ -66,13 +77,51 @@ pub enum HubInput {
     },
     /// The session was ended by a server function (already stored).
     End,
+    /// Another node changed the session (already stored).
+    Remote(LiveChange),
 }
+
+/// What one node's hub changed in a live session, for the hubs of that session on the other
+/// nodes, which read it back from the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveChange {
+    /// The phase (a question opened, closed, revealed, the session ended).
+    Phase,
+    /// Answers were stored (the histogram of the question on screen changed).
+    Answers,
+    /// Seats were taken.
+    Seats,
+}
+
+impl LiveChange {
+    /// Its one-letter code on the node bus.
+    pub fn code(self) -> char {
+        match self {
+            LiveChange::Phase => 'p',
+            LiveChange::Answers => 'a',
+            LiveChange::Seats => 's',
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<LiveChange> {
+        match code {
+            "p" => Some(LiveChange::Phase),
+            "a" => Some(LiveChange::Answers),
+            "s" => Some(LiveChange::Seats),
+            _ => None,
+        }
+    }
+}
+
+/// Where the changes of this node's hubs go (the node bus), when there are other nodes.
+type ChangeOutbox = mpsc::UnboundedSender<(LiveSessionId, LiveChange)>;
 
 /// The running hubs, by session.
 #[derive(Clone, Default)]
 pub struct LiveHubs {
     hubs: Arc<Mutex<HashMap<LiveSessionId, mpsc::Sender<HubInput>>>>,
     next_client: Arc<AtomicU64>,
+    changes: Arc<Mutex<Option<ChangeOutbox>>>,
 }
 
 impl LiveHubs {
@@ -97,11 +146,44 @@ impl LiveHubs {
         None
     }
 
-    /// Tells a running hub its session ended.
+    /// Tells a running hub its session ended, and the other nodes.
     pub async fn end(&self, session: LiveSessionId) {
+        self.announce(session, LiveChange::Phase);
         let hub = self.lock().get(&session).cloned();
         if let Some(hub) = hub {
             let _ = hub.send(HubInput::End).await;
+        }
+    }
+
+    /// Sends this node's changes to `outbox` (the node bus, on PostgreSQL).
+    pub fn forward_to(&self, outbox: ChangeOutbox) {
+        *self.changes.lock().unwrap_or_else(|e| e.into_inner()) = Some(outbox);
+    }
+
+    /// Tells the other nodes, if any, that `session` changed.
+    pub fn announce(&self, session: LiveSessionId, change: LiveChange) {
+        if let Some(outbox) = self.changes.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            let _ = outbox.send((session, change));
+        }
+    }
+
+    /// Another node changed `session`: its hub here, if one runs, reads it back.
+    pub fn remote(&self, session: LiveSessionId, change: LiveChange) {
+        let hub = self.lock().get(&session).cloned();
+        if let Some(hub) = hub {
+            // Not awaited by the bus's listener; the order does not matter (each reads the
+            // database as it stands).
+            tokio::spawn(async move {
+                let _ = hub.send(HubInput::Remote(change)).await;
+            });
+        }
+    }
+
+    /// The node bus listens again and may have missed changes: every hub reads its session back.
+    pub fn resync_all(&self) {
+        let sessions: Vec<LiveSessionId> = self.lock().keys().copied().collect();
+        for session in sessions {
+            self.remote(session, LiveChange::Phase);
         }
     }
 
@@ -135,7 +217,7 @@ impl LiveHubs {
 }
 
 async fn run(db: Db, session: LiveSessionId, mut inbox: mpsc::Receiver<HubInput>, hubs: LiveHubs) {
-    match Hub::load(db, session).await {
+    match Hub::load(db, session, hubs.clone()).await {
         Ok(Some(mut hub)) => {
             let mut tick = tokio::time::interval(TALLY_TICK);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -149,7 +231,9 @@ async fn run(db: Db, session: LiveSessionId, mut inbox: mpsc::Receiver<HubInput>
                         }
                     }
                     _ = tick.tick() => {
-                        hub.tick().await;
+                        if hub.tick().await == Flow::Stop {
+                            break;
+                        }
                         if !hub.clients.is_empty() {
                             idle_since = tokio::time::Instant::now();
                         } else if idle_since.elapsed() >= IDLE_EXIT {
@@ -188,6 +272,7 @@ struct Seat {
 
 struct Hub {
     db: Db,
+    hubs: LiveHubs,
     row: LiveRow,
     clients: HashMap<u64, Client>,
     seats: Vec<Seat>,
@@ -197,6 +282,11 @@ struct Hub {
     tally: Tally,
     /// Answers arrived since the teacher's histogram was last sent.
     dirty: bool,
+    /// Another node stored answers: read the histogram back at the next tick.
+    stale_tally: bool,
+    /// Answers or seats stored here since the other nodes were last told.
+    announce_answers: bool,
+    announce_seats: bool,
 }
 
 fn encode(msg: &ServerMessage) -> Arc<str> {
@@ -212,38 +302,117 @@ const INTERNAL: &str = "Une erreur est survenue de notre côté : réessayez dan
 
 impl Hub {
     /// The session as stored, with its seats and answers; `None` once it ended.
-    async fn load(db: Db, session: LiveSessionId) -> Result<Option<Hub>, crate::error::AppError> {
+    async fn load(db: Db, session: LiveSessionId, hubs: LiveHubs) -> Result<Option<Hub>, crate::error::AppError> {
         let Some(row) = live_db::session(&db, session).await? else { return Ok(None) };
         if row.ended_at.is_some() {
             return Ok(None);
         }
         let mut hub = Hub {
             db,
+            hubs,
             clients: HashMap::new(),
             seats: Vec::new(),
             by_user: HashMap::new(),
             by_token: HashMap::new(),
             tally: Tally::default(),
             dirty: false,
+            stale_tally: false,
+            announce_answers: false,
+            announce_seats: false,
             row,
         };
-        for s in live_db::seats(&hub.db, session).await? {
-            hub.add_seat(s);
+        hub.reload_seats().await?;
+        hub.recount().await?;
+        hub.dirty = false;
+        Ok(Some(hub))
+    }
+
+    /// Reads the session back from the database (another node changed it): its phase, seats,
+    /// points and the histogram of the question on screen.
+    async fn reload(&mut self) -> Result<(), crate::error::AppError> {
+        match live_db::session(&self.db, self.row.id).await? {
+            Some(row) => {
+                let ended = row.ended_at.is_some();
+                self.row = row;
+                if ended {
+                    self.row.session.phase = Phase::Ended;
+                }
+            }
+            None => self.row.session.phase = Phase::Ended,
         }
-        let on_screen = hub.row.session.phase.index();
-        if let Some(q) = on_screen.and_then(|i| hub.row.questions.get(i)) {
-            hub.tally = Tally::new(q);
+        self.reload_seats().await?;
+        self.recount().await
+    }
+
+    /// Reads the seats back (some may have been taken through other nodes), keeping each
+    /// client on its seat, and the seats of anonymous people known to this hub.
+    async fn reload_seats(&mut self) -> Result<(), crate::error::AppError> {
+        let rows = live_db::seats(&self.db, self.row.id).await?;
+        let old_ids: Vec<SeatId> = self.seats.iter().map(|s| s.id).collect();
+        let remembered: Vec<(UserId, SeatId)> =
+            self.by_user.iter().filter_map(|(u, &k)| old_ids.get(k).map(|id| (*u, *id))).collect();
+        let mut kept: HashMap<SeatId, (i64, HashSet<usize>)> =
+            self.seats.drain(..).map(|s| (s.id, (s.points, s.answered))).collect();
+        self.by_user.clear();
+        self.by_token.clear();
+        for row in rows {
+            self.add_seat(row);
         }
-        for a in live_db::answers(&hub.db, session).await? {
-            if let Some(k) = hub.seats.iter().position(|s| s.id == a.seat) {
-                hub.seats[k].points += a.points;
-                hub.seats[k].answered.insert(a.question);
+        for seat in &mut self.seats {
+            if let Some((points, answered)) = kept.remove(&seat.id) {
+                seat.points = points;
+                seat.answered = answered;
+            }
+        }
+        let index_of: HashMap<SeatId, usize> = self.seats.iter().enumerate().map(|(k, s)| (s.id, k)).collect();
+        for (user, seat) in remembered {
+            if let Some(&k) = index_of.get(&seat) {
+                self.by_user.entry(user).or_insert(k);
+            }
+        }
+        for client in self.clients.values_mut() {
+            client.seat = client.seat.and_then(|k| old_ids.get(k)).and_then(|id| index_of.get(id).copied());
+        }
+        Ok(())
+    }
+
+    /// Every seat's points and answered questions, and the histogram of the question on
+    /// screen, from the answers stored (by every node).
+    async fn recount(&mut self) -> Result<(), crate::error::AppError> {
+        let answers = live_db::answers(&self.db, self.row.id).await?;
+        let on_screen = self.row.session.phase.index();
+        self.tally = on_screen.and_then(|i| self.row.questions.get(i)).map(Tally::new).unwrap_or_default();
+        for seat in &mut self.seats {
+            seat.points = 0;
+            seat.answered.clear();
+        }
+        let index_of: HashMap<SeatId, usize> = self.seats.iter().enumerate().map(|(k, s)| (s.id, k)).collect();
+        for a in answers {
+            if let Some(&k) = index_of.get(&a.seat) {
+                self.seats[k].points += a.points;
+                self.seats[k].answered.insert(a.question);
             }
             if Some(a.question) == on_screen {
-                hub.tally.add(&a.response, a.correct);
+                self.tally.add(&a.response, a.correct);
             }
         }
-        Ok(Some(hub))
+        self.dirty = on_screen.is_some();
+        Ok(())
+    }
+
+    /// The histogram of the question on screen, read back (answers stored by other nodes).
+    async fn reload_tally(&mut self) -> Result<(), crate::error::AppError> {
+        let Some(index) = self.row.session.phase.index() else { return Ok(()) };
+        let Some(q) = self.row.questions.get(index) else { return Ok(()) };
+        let mut tally = Tally::new(q);
+        for a in live_db::answers_to(&self.db, self.row.id, index).await? {
+            tally.add(&a.response, a.correct);
+        }
+        if tally != self.tally {
+            self.tally = tally;
+            self.dirty = true;
+        }
+        Ok(())
     }
 
     fn add_seat(&mut self, s: SeatRow) -> usize {
@@ -324,6 +493,23 @@ impl Hub {
                 self.ended();
                 Flow::Stop
             }
+            HubInput::Remote(LiveChange::Phase) => self.resync().await,
+            HubInput::Remote(LiveChange::Seats) => {
+                match self.reload_seats().await {
+                    Ok(()) => {
+                        let count = ServerMessage::Seats { count: self.seat_count() };
+                        self.broadcast(true, &count);
+                    }
+                    Err(e) => {
+                        tracing::error!(session = %self.row.id, error = %e, "could not read a live session's seats")
+                    }
+                }
+                Flow::Go
+            }
+            HubInput::Remote(LiveChange::Answers) => {
+                self.stale_tally = true;
+                Flow::Go
+            }
             HubInput::Message { id, msg } => {
                 let Some(host) = self.clients.get(&id).map(|c| c.info.host) else { return Flow::Go };
                 match msg {
@@ -335,10 +521,7 @@ impl Hub {
                         self.join(id, pseudonym, seat_token).await;
                         Flow::Go
                     }
-                    ClientMessage::Answer { question, response } if !host => {
-                        self.answer(id, question, response).await;
-                        Flow::Go
-                    }
+                    ClientMessage::Answer { question, response } if !host => self.answer(id, question, response).await,
                     ClientMessage::Join { .. } | ClientMessage::Answer { .. } => {
                         self.send(id, &refused("Vous animez cette session : vous ne pouvez pas y répondre."));
                         Flow::Go
@@ -423,36 +606,58 @@ impl Hub {
             self.send(id, &refused(format!("Cette session est complète ({SEATS_MAX} places).")));
             return None;
         }
-        if let Err(e) = live_db::insert_seat(&self.db, self.row.id, &row, now_ms()).await {
-            tracing::error!(session = %self.row.id, error = %e, "could not store a seat");
-            self.send(id, &refused(INTERNAL));
-            return None;
+        match live_db::insert_seat(&self.db, self.row.id, &row, now_ms()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                // This person took a seat through another node's hub: that one is theirs.
+                let found = match self.reload_seats().await {
+                    Ok(()) => row.user.and_then(|u| self.by_user.get(&u).copied()),
+                    Err(e) => {
+                        tracing::error!(session = %self.row.id, error = %e, "could not read a live session's seats");
+                        None
+                    }
+                };
+                if found.is_none() {
+                    self.send(id, &refused(INTERNAL));
+                }
+                return found;
+            }
+            Err(e) => {
+                tracing::error!(session = %self.row.id, error = %e, "could not store a seat");
+                self.send(id, &refused(INTERNAL));
+                return None;
+            }
         }
         let k = self.add_seat(row);
+        self.announce_seats = true;
         let count = ServerMessage::Seats { count: self.seat_count() };
         self.broadcast(true, &count);
         Some(k)
     }
 
-    async fn answer(&mut self, id: u64, index: usize, response: domain::quiz::Response) {
+    async fn answer(&mut self, id: u64, index: usize, response: domain::quiz::Response) -> Flow {
+        const ALREADY: &str = "Vous avez déjà répondu à cette question : seule la première réponse compte.";
         let Some(seat) = self.clients.get(&id).and_then(|c| c.seat) else {
-            return self.send(id, &refused("Rejoignez d'abord la session."));
+            self.send(id, &refused("Rejoignez d'abord la session."));
+            return Flow::Go;
         };
         let now = now_ms();
         if let Some(e) = self.row.session.answer_refusal(index, now) {
-            return self.send(id, &refused(e.reason));
+            self.send(id, &refused(e.reason));
+            return Flow::Go;
         }
         if self.seats[seat].answered.contains(&index) {
-            return self
-                .send(id, &refused("Vous avez déjà répondu à cette question : seule la première réponse compte."));
+            self.send(id, &refused(ALREADY));
+            return Flow::Go;
         }
         if let Err(e) = check_response(&response) {
-            return self.send(id, &refused(e.reason));
+            self.send(id, &refused(e.reason));
+            return Flow::Go;
         }
         let (Some(q), Phase::Open { opened_at, deadline, .. }) =
             (self.row.questions.get(index), self.row.session.phase)
         else {
-            return;
+            return Flow::Go;
         };
         let response = Shuffle::none().to_authoring(q, response);
         // An open answer has no automatic score: it earns nothing live (the teacher sees it
@@ -471,15 +676,29 @@ impl Hub {
         let row =
             LiveAnswerRow { seat: self.seats[seat].id, question: index, response, correct, points, answered_at: now };
         match live_db::insert_answer(&self.db, self.row.id, &row).await {
-            Ok(true) => {}
-            Ok(false) => {
+            Ok(AnswerStored::Stored) => {}
+            Ok(AnswerStored::AlreadyAnswered) => {
                 self.seats[seat].answered.insert(index);
-                return self
-                    .send(id, &refused("Vous avez déjà répondu à cette question : seule la première réponse compte."));
+                self.send(id, &refused(ALREADY));
+                return Flow::Go;
+            }
+            Ok(AnswerStored::NotOpen) => {
+                // Closed or ended on another node, whose news has not reached this hub yet:
+                // read where the session stands, say why, and tell everyone here.
+                let before = self.row.session.phase;
+                if let Err(e) = self.reload().await {
+                    tracing::error!(session = %self.row.id, error = %e, "could not read a live session back");
+                }
+                let why = self.row.session.answer_refusal(index, now).map(|e| e.reason).unwrap_or_else(|| {
+                    "Cette question est fermée : votre réponse n'a pas été prise en compte.".to_string()
+                });
+                self.send(id, &refused(why));
+                return self.show_phase(before, now);
             }
             Err(e) => {
                 tracing::error!(session = %self.row.id, error = %e, "could not store a live answer");
-                return self.send(id, &refused(INTERNAL));
+                self.send(id, &refused(INTERNAL));
+                return Flow::Go;
             }
         }
         let s = &mut self.seats[seat];
@@ -487,20 +706,51 @@ impl Hub {
         s.points += points;
         self.tally.add(&row.response, correct);
         self.dirty = true;
+        self.announce_answers = true;
         self.send(id, &ServerMessage::Accepted { question: index });
+        Flow::Go
     }
 
-    /// Stores the new phase; on failure puts the old one back and tells the teacher.
-    async fn save(&mut self, id: u64, before: domain::quiz::live::LiveSession) -> bool {
-        match live_db::save_phase(&self.db, self.row.id, &self.row.session, now_ms()).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::error!(session = %self.row.id, error = %e, "could not store a live session's phase");
-                self.row.session = before;
-                self.send(id, &refused(INTERNAL));
-                false
-            }
+    /// Reads the session back and tells the clients here what changed (another node's news,
+    /// or a refusal by the database that showed this hub was behind).
+    async fn resync(&mut self) -> Flow {
+        let before = self.row.session.phase;
+        if let Err(e) = self.reload().await {
+            tracing::error!(session = %self.row.id, error = %e, "could not read a live session back");
+            return Flow::Go;
         }
+        let count = ServerMessage::Seats { count: self.seat_count() };
+        self.broadcast(true, &count);
+        self.show_phase(before, now_ms())
+    }
+
+    /// Tells the clients the phase now on (if it is not `before` any more): the question to
+    /// everyone and its histogram to the teacher, closed, revealed with each seat's points,
+    /// ended. `Stop` once ended.
+    fn show_phase(&mut self, before: Phase, now: i64) -> Flow {
+        let phase = self.row.session.phase;
+        if phase == before {
+            return Flow::Go;
+        }
+        match phase {
+            Phase::Open { index, .. } => {
+                if let Some(q) = self.question_message(None, now) {
+                    self.broadcast(false, &q);
+                    self.broadcast(true, &q);
+                }
+                self.dirty = false;
+                let tally = ServerMessage::Tally { question: index, tally: self.tally.clone() };
+                self.broadcast(true, &tally);
+            }
+            Phase::Closed { index, .. } => self.closed(index),
+            Phase::Revealed { index } => self.revealed(index),
+            Phase::Ended => {
+                self.ended();
+                return Flow::Stop;
+            }
+            Phase::Lobby => {}
+        }
+        Flow::Go
     }
 
     async fn command(&mut self, id: u64, command: ClientMessage) -> Flow {
@@ -517,29 +767,29 @@ impl Hub {
             self.send(id, &refused(e.reason));
             return Flow::Go;
         }
-        if !self.save(id, before).await {
-            return Flow::Go;
-        }
-        match self.row.session.phase {
-            Phase::Open { index, .. } => {
-                self.tally = self.row.questions.get(index).map(Tally::new).unwrap_or_default();
-                self.dirty = false;
-                if let Some(q) = self.question_message(None, now) {
-                    self.broadcast(false, &q);
-                    self.broadcast(true, &q);
-                }
-                let tally = ServerMessage::Tally { question: index, tally: self.tally.clone() };
-                self.broadcast(true, &tally);
+        match live_db::save_phase(&self.db, self.row.id, before.phase, &self.row.session, now).await {
+            Ok(true) => {}
+            Ok(false) => {
+                // Another screen or node moved the session on first: show where it stands.
+                self.row.session = before;
+                self.send(
+                    id,
+                    &refused("La session a avancé depuis un autre écran : voici où elle en est, réessayez si besoin."),
+                );
+                return self.resync().await;
             }
-            Phase::Closed { index, .. } => self.closed(index),
-            Phase::Revealed { index } => self.revealed(index),
-            Phase::Ended => {
-                self.ended();
-                return Flow::Stop;
+            Err(e) => {
+                tracing::error!(session = %self.row.id, error = %e, "could not store a live session's phase");
+                self.row.session = before;
+                self.send(id, &refused(INTERNAL));
+                return Flow::Go;
             }
-            Phase::Lobby => {}
         }
-        Flow::Go
+        self.hubs.announce(self.row.id, LiveChange::Phase);
+        if let Phase::Open { index, .. } = self.row.session.phase {
+            self.tally = self.row.questions.get(index).map(Tally::new).unwrap_or_default();
+        }
+        self.show_phase(before.phase, now)
     }
 
     fn flush_tally(&mut self) {
@@ -601,19 +851,41 @@ impl Hub {
         self.send_with_points(|points| ServerMessage::Ended { points, leaderboard: board.clone() });
     }
 
-    /// Every tick: the teacher's histogram if answers arrived, and the timer.
-    async fn tick(&mut self) {
-        self.flush_tally();
-        let before = self.row.session;
-        if self.row.session.close_if_due(now_ms()) {
-            if let Err(e) = live_db::save_phase(&self.db, self.row.id, &self.row.session, now_ms()).await {
-                tracing::error!(session = %self.row.id, error = %e, "could not store a live session's phase");
-                self.row.session = before;
-                return;
-            }
-            if let Phase::Closed { index, .. } = self.row.session.phase {
-                self.closed(index);
+    /// Every tick: the histogram read back if other nodes stored answers, the teacher's
+    /// histogram if answers arrived, news for the other nodes, and the timer.
+    async fn tick(&mut self) -> Flow {
+        if self.stale_tally {
+            self.stale_tally = false;
+            if let Err(e) = self.reload_tally().await {
+                tracing::error!(session = %self.row.id, error = %e, "could not read a live session's answers");
             }
         }
+        self.flush_tally();
+        if std::mem::take(&mut self.announce_answers) {
+            self.hubs.announce(self.row.id, LiveChange::Answers);
+        }
+        if std::mem::take(&mut self.announce_seats) {
+            self.hubs.announce(self.row.id, LiveChange::Seats);
+        }
+        let before = self.row.session;
+        let now = now_ms();
+        if self.row.session.close_if_due(now) {
+            match live_db::save_phase(&self.db, self.row.id, before.phase, &self.row.session, now).await {
+                Ok(true) => {
+                    self.hubs.announce(self.row.id, LiveChange::Phase);
+                    return self.show_phase(before.phase, now);
+                }
+                // Another node's hub closed it first (or moved on): read it back.
+                Ok(false) => {
+                    self.row.session = before;
+                    return self.resync().await;
+                }
+                Err(e) => {
+                    tracing::error!(session = %self.row.id, error = %e, "could not store a live session's phase");
+                    self.row.session = before;
+                }
+            }
+        }
+        Flow::Go
     }
 }

@@ -237,10 +237,8 @@ pub mod ssr {
         let st = state()?;
         let user = require_user()?;
         let row = hosted(&st, &user, session).await?;
-        if row.ended_at.is_none() {
-            let mut done = row.session;
-            done.phase = Phase::Ended;
-            live_db::save_phase(&st.db, session, &done, now_ms()).await?;
+        if row.ended_at.is_none() && live_db::end_session(&st.db, session, now_ms()).await? {
+            // The hub of this node, if any, and those of the other nodes tell their clients.
             st.live.end(session).await;
         }
         report_of(&st, session).await

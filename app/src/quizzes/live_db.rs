@@ -1,6 +1,9 @@
 //! SQL of live quiz sessions: the session with the snapshot of its questions and its phase,
 //! its seats and its answers. Every answer the hub accepts goes through [`insert_answer`]
-//! before the student hears it is counted, so the report read back here is exact.
+//! before the student hears it is counted, so the report read back here is exact. The
+//! database is the truth when several nodes run hubs of one session: an answer is stored
+//! only while its question is open there, and a phase is saved only over the one its hub
+//! last saw.
 
 use super::live::LiveOptions;
 use crate::error::AppError;
@@ -137,30 +140,61 @@ pub async fn hosted_by_code(db: &Db, teacher: UserId, code: &JoinCode) -> Result
     .transpose()
 }
 
-/// Stores where the session stands (`ended_at` set when it ended). An ended session is never
-/// written again, so a hub that lags behind cannot reopen it.
-pub async fn save_phase(db: &Db, id: LiveSessionId, s: &LiveSession, now: i64) -> Result<(), AppError> {
-    let (index, opened_at, deadline) = match s.phase {
+/// What [`Phase`] stores in `current_index`, `opened_at` and `deadline`.
+fn stored_parts(phase: Phase) -> (i64, i64, Option<i64>) {
+    let (index, opened_at, deadline) = match phase {
         Phase::Open { index, opened_at, deadline } | Phase::Closed { index, opened_at, deadline } => {
             (index, opened_at, deadline)
         }
         Phase::Revealed { index } => (index, 0, None),
         Phase::Lobby | Phase::Ended => (0, 0, None),
     };
+    (i64::try_from(index).unwrap_or(i64::MAX), opened_at, deadline)
+}
+
+/// Stores where the session stands (`ended_at` set when it ended), if it still stands where
+/// `before` says: several nodes may run a hub of one session (a teacher's two screens, a
+/// timer closing a question on every node), and a hub that lags behind must neither reopen
+/// an ended session nor step back over another node's command. `false` when the stored
+/// phase was not `before` (nothing written: the hub reloads).
+pub async fn save_phase(
+    db: &Db,
+    id: LiveSessionId,
+    before: Phase,
+    s: &LiveSession,
+    now: i64,
+) -> Result<bool, AppError> {
+    let (index, opened_at, deadline) = stored_parts(s.phase);
+    let (before_index, _, _) = stored_parts(before);
     let ended_at = (s.phase == Phase::Ended).then_some(now);
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE quiz_live_sessions SET state = $1, current_index = $2, opened_at = $3, deadline = $4, ended_at = $5
-         WHERE id = $6 AND ended_at IS NULL",
+         WHERE id = $6 AND ended_at IS NULL AND state = $7 AND current_index = $8",
     )
     .bind(s.phase.code())
-    .bind(i64::try_from(index).unwrap_or(i64::MAX))
+    .bind(index)
     .bind(opened_at)
     .bind(deadline)
     .bind(ended_at)
     .bind(id.0)
+    .bind(before.code())
+    .bind(before_index)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends a session wherever it stands (the teacher's "Terminer"); `false` if it had ended.
+pub async fn end_session(db: &Db, id: LiveSessionId, now: i64) -> Result<bool, AppError> {
+    let done = sqlx::query(
+        "UPDATE quiz_live_sessions SET state = 'ended', current_index = 0, opened_at = 0, deadline = NULL,
+             ended_at = $1 WHERE id = $2 AND ended_at IS NULL",
+    )
+    .bind(now)
+    .bind(id.0)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// A seat as stored.
@@ -172,8 +206,10 @@ pub struct SeatRow {
     pub name: String,
 }
 
-pub async fn insert_seat(db: &Db, session: LiveSessionId, seat: &SeatRow, now: i64) -> Result<(), AppError> {
-    sqlx::query(
+/// Stores a seat; `false` when this person already has one in the session (taken through
+/// another node's hub).
+pub async fn insert_seat(db: &Db, session: LiveSessionId, seat: &SeatRow, now: i64) -> Result<bool, AppError> {
+    let done = sqlx::query(
         "INSERT INTO quiz_live_seats (id, session_id, user_id, token_hash, name, joined_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(seat.id.0)
@@ -183,8 +219,12 @@ pub async fn insert_seat(db: &Db, session: LiveSessionId, seat: &SeatRow, now: i
     .bind(&seat.name)
     .bind(now)
     .execute(db)
-    .await?;
-    Ok(())
+    .await;
+    match done {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A session's seats, in the order they were taken.
@@ -220,12 +260,27 @@ pub struct LiveAnswerRow {
     pub answered_at: i64,
 }
 
-/// Commits one answer; `false` when the seat already answered this question.
-pub async fn insert_answer(db: &Db, session: LiveSessionId, a: &LiveAnswerRow) -> Result<bool, AppError> {
+/// What became of an answer handed to [`insert_answer`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerStored {
+    Stored,
+    /// The seat had answered this question already: the first answer counts.
+    AlreadyAnswered,
+    /// The question is not open any more in the database (closed, timer run out, another
+    /// question on screen) or the session ended: nothing was stored.
+    NotOpen,
+}
+
+/// Commits one answer, only while its question is the one open in the database, before its
+/// deadline, in a session not ended: the condition is in the statement itself, so a hub that
+/// has not yet heard of a close or an end (on another node) cannot store a late answer.
+pub async fn insert_answer(db: &Db, session: LiveSessionId, a: &LiveAnswerRow) -> Result<AnswerStored, AppError> {
     let response = serde_json::to_string(&a.response).context("writing a live answer as JSON")?;
     let done = sqlx::query(
         "INSERT INTO quiz_live_answers (session_id, seat_id, question_index, response, correct, points, answered_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         SELECT id, $2, $3, $4, $5, $6, $7 FROM quiz_live_sessions
+          WHERE id = $1 AND ended_at IS NULL AND state = 'open' AND current_index = $3
+            AND (deadline IS NULL OR deadline > $7)",
     )
     .bind(session.0)
     .bind(a.seat.0)
@@ -237,10 +292,36 @@ pub async fn insert_answer(db: &Db, session: LiveSessionId, a: &LiveAnswerRow) -
     .execute(db)
     .await;
     match done {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+        Ok(done) if done.rows_affected() == 1 => Ok(AnswerStored::Stored),
+        Ok(_) => Ok(AnswerStored::NotOpen),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(AnswerStored::AlreadyAnswered),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The answers to one question of a session (the histogram of the question on screen).
+pub async fn answers_to(db: &Db, session: LiveSessionId, question: usize) -> Result<Vec<LiveAnswerRow>, AppError> {
+    let rows = sqlx::query(
+        "SELECT seat_id, question_index, response, correct, points, answered_at FROM quiz_live_answers
+         WHERE session_id = $1 AND question_index = $2",
+    )
+    .bind(session.0)
+    .bind(i64::try_from(question).unwrap_or(i64::MAX))
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(answer_of).collect()
+}
+
+fn answer_of(r: &AnyRow) -> Result<LiveAnswerRow, AppError> {
+    let response: String = r.try_get("response")?;
+    Ok(LiveAnswerRow {
+        seat: SeatId(r.try_get("seat_id")?),
+        question: usize::try_from(r.try_get::<i64, _>("question_index")?).unwrap_or(usize::MAX),
+        response: serde_json::from_str(&response).context("reading a live answer")?,
+        correct: r.try_get::<i64, _>("correct")? != 0,
+        points: r.try_get("points")?,
+        answered_at: r.try_get("answered_at")?,
+    })
 }
 
 /// A session's answers, question by question.
@@ -252,17 +333,5 @@ pub async fn answers(db: &Db, session: LiveSessionId) -> Result<Vec<LiveAnswerRo
     .bind(session.0)
     .fetch_all(db)
     .await?;
-    rows.iter()
-        .map(|r| {
-            let response: String = r.try_get("response")?;
-            Ok(LiveAnswerRow {
-                seat: SeatId(r.try_get("seat_id")?),
-                question: usize::try_from(r.try_get::<i64, _>("question_index")?).unwrap_or(usize::MAX),
-                response: serde_json::from_str(&response).context("reading a live answer")?,
-                correct: r.try_get::<i64, _>("correct")? != 0,
-                points: r.try_get("points")?,
-                answered_at: r.try_get("answered_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(answer_of).collect()
 }

@@ -638,3 +638,120 @@ async fn a_named_session_is_for_students_and_an_ended_one_leads_nowhere() {
     assert_eq!(status, 422);
     assert!(gone.expect_err("ended").message().contains("Aucune session en cours"));
 }
+
+/// Issue 14, item 9: once the session ended in the database (by another node, whose news has
+/// not reached this node's hub yet), an answer is refused by the statement that would store
+/// it, the student is told why, and the hub tells everyone the session ended.
+#[tokio::test]
+async fn an_answer_after_the_session_ended_in_the_database_is_refused() {
+    let app = spawn_app().await;
+    let (teacher, live) = started(&app, named()).await;
+    let mut host = connect(&app, &teacher.cookie_header().expect("cookie"), &live.code).await.expect("upgrade");
+    next(&mut host).await;
+    let id = students(&app, 1).await[0];
+    let mut student = connect(&app, &cookie_of(&app, id).await, &live.code).await.expect("upgrade");
+    join(&mut student, None, None).await;
+    send(&mut host, &ClientMessage::Open { timer_secs: None }).await;
+    until(&mut student, |m| matches!(m, ServerMessage::Question { index: 0, .. }).then_some(())).await;
+
+    // Only the database knows: this node's hub still has the question open.
+    let now = app::server::db::now_ms();
+    app.exec(&format!(
+        "UPDATE quiz_live_sessions SET state = 'ended', current_index = 0, ended_at = {now} WHERE id = {}",
+        live.session.0
+    ))
+    .await;
+    assert_eq!(
+        answer(&mut student, 0, Response::Choice(0)).await,
+        ServerMessage::Refused { message: "La session est terminée.".into() }
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM quiz_live_answers").await, 0, "nothing stored");
+    let ended = |m: &ServerMessage| match m {
+        ServerMessage::Ended { points, .. } => Some(*points),
+        _ => None,
+    };
+    assert_eq!(until(&mut student, ended).await, Some(0));
+    assert_eq!(until(&mut host, ended).await, None);
+}
+
+/// Two nodes on one fresh PostgreSQL database, listening to each other, or `None` (with a
+/// message) on SQLite.
+async fn two_nodes(test: &str) -> Option<(TestApp, TestApp)> {
+    if !std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        eprintln!("{test}: skipped, several nodes need PostgreSQL (set DATABASE_URL=postgres://...)");
+        return None;
+    }
+    let database = crate::helpers::fresh_database_url().await;
+    let a = crate::helpers::spawn_node(&database, &[]).await;
+    let b = crate::helpers::spawn_node(&database, &[]).await;
+    let wait = async {
+        while a
+            .count("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'")
+            .await
+            < 2
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(15), wait).await.expect("both nodes listen");
+    Some((a, b))
+}
+
+/// Issue 14, item 9: a live quiz with its teacher on node A and its students spread over
+/// nodes A and B (no sticky routing): seats and answers taken on B reach the teacher's
+/// screen on A, the teacher's commands reach the students on B, and the session ended
+/// through node B's server function ends on both.
+#[tokio::test]
+async fn a_live_quiz_runs_with_its_teacher_on_one_node_and_students_on_another() {
+    let Some((node_a, node_b)) = two_nodes("live quiz across nodes").await else { return };
+    let (teacher, live) = started(&node_a, named()).await;
+    let mut host = connect(&node_a, &teacher.cookie_header().expect("cookie"), &live.code).await.expect("upgrade");
+    assert!(matches!(next(&mut host).await, ServerMessage::Hosting { seats: 0, .. }));
+    let ids = students(&node_a, 4).await;
+    let mut sockets = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let node = if i < 3 { &node_b } else { &node_a };
+        let mut s = connect(node, &cookie_of(node, *id).await, &live.code).await.expect("student upgrade");
+        assert!(matches!(join(&mut s, None, None).await, ServerMessage::Joined { .. }));
+        sockets.push(s);
+    }
+    until(&mut host, |m| matches!(m, ServerMessage::Seats { count: 4 }).then_some(())).await;
+
+    send(&mut host, &ClientMessage::Open { timer_secs: None }).await;
+    for (s, choice) in sockets.iter_mut().zip([0, 1, 0, 2]) {
+        until(s, |m| matches!(m, ServerMessage::Question { index: 0, .. }).then_some(())).await;
+        assert_eq!(answer(s, 0, Response::Choice(choice)).await, ServerMessage::Accepted { question: 0 });
+    }
+    assert_eq!(tally_at(&mut host, 0, 4).await, Tally { options: vec![2, 1, 1], answers: 4, correct: 2 });
+
+    send(&mut host, &ClientMessage::Reveal).await;
+    for (s, want) in sockets.iter_mut().zip([100, 0, 100, 0]) {
+        let points = until(s, |m| match m {
+            ServerMessage::Revealed { points, right_answers, .. } => Some((*points, right_answers.clone())),
+            _ => None,
+        })
+        .await;
+        assert_eq!(points, (Some(want), vec!["Paris".to_string()]));
+    }
+
+    send(&mut host, &ClientMessage::Open { timer_secs: None }).await;
+    until(&mut sockets[0], |m| matches!(m, ServerMessage::Question { index: 1, .. }).then_some(())).await;
+    assert_eq!(answer(&mut sockets[0], 1, Response::Bool(true)).await, ServerMessage::Accepted { question: 1 });
+    assert_eq!(tally_at(&mut host, 1, 1).await.answers, 1);
+
+    // The teacher ends the session from node B (another tab, another node).
+    let teacher_b = node_b.login_as("demo.prof").await;
+    let report = end(&teacher_b, &live).await;
+    assert!(report.ended);
+    assert_eq!(report.seats.len(), 4);
+    assert_eq!(report.seats.iter().map(|s| s.points).sum::<i64>(), 300);
+    let ended = |m: &ServerMessage| match m {
+        ServerMessage::Ended { points, .. } => Some(*points),
+        _ => None,
+    };
+    assert_eq!(until(&mut host, ended).await, None, "the teacher on node A hears the end");
+    for (s, want) in sockets.iter_mut().zip([200, 0, 100, 0]) {
+        assert_eq!(until(s, ended).await, Some(want), "each student hears the end with their points");
+    }
+    assert_eq!(node_b.count("SELECT COUNT(*) FROM quiz_live_answers").await, 5);
+}
