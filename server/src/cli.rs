@@ -3,27 +3,152 @@
 //! and receives a one-time activation code.
 
 use crate::config::Settings;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use app::server::db::{self, new_id, now_ms, sha256_hex};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use domain::{EstablishmentId, Label, PersonName, Role, Uai, Username};
 
-const USAGE: &str = "Usage :
-  preau                      lance le serveur
-  preau migrate              applique les migrations puis s'arrête
-  preau etablissement create --uai 0671234A --nom \"Collège Jean Moulin\" [--ville Strasbourg]
-  preau admin create --identifiant j.dupont --prenom Jean --nom Dupont (--uai 0671234A | --region)";
-
-fn opt<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+/// What `preau` was asked to do. Parsed before the configuration is read, so `--help` works
+/// whatever the environment holds.
+#[derive(Debug, Parser)]
+#[command(
+    name = "preau",
+    about = "Préau, espace numérique de travail : lance le serveur, ou une commande d'administration.",
+    disable_version_flag = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
 }
 
-fn required<'a>(args: &'a [String], name: &str) -> anyhow::Result<&'a str> {
-    opt(args, name).with_context(|| format!("option {name} manquante\n{USAGE}"))
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lance le serveur (ce que fait `preau` sans commande).
+    Serve,
+    /// Applique les migrations de la base puis s'arrête.
+    Migrate,
+    /// Établissements.
+    #[command(subcommand)]
+    Etablissement(EstablishmentCommand),
+    /// Administrateurs.
+    #[command(subcommand)]
+    Admin(AdminCommand),
 }
 
-pub async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] | ["serve"] => {
+#[derive(Debug, Subcommand)]
+pub enum EstablishmentCommand {
+    /// Crée un établissement.
+    Create {
+        /// UAI de l'établissement (7 chiffres et une lettre, ex. 0671234A).
+        #[arg(long)]
+        uai: String,
+        /// Nom de l'établissement.
+        #[arg(long)]
+        nom: String,
+        /// Ville.
+        #[arg(long, default_value = "", hide_default_value = true)]
+        ville: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Crée un administrateur sans mot de passe et affiche son code d'activation.
+    Create(NewAdmin),
+}
+
+#[derive(Debug, Args)]
+pub struct NewAdmin {
+    /// Identifiant de connexion (ex. j.dupont).
+    #[arg(long)]
+    pub identifiant: String,
+    /// Prénom.
+    #[arg(long)]
+    pub prenom: String,
+    /// Nom.
+    #[arg(long)]
+    pub nom: String,
+    /// Administrateur de l'établissement de cet UAI (sinon --region).
+    #[arg(long, required_unless_present = "region", conflicts_with = "region")]
+    pub uai: Option<String>,
+    /// Administrateur de la région (voit chaque établissement, aucun dossier d'élève).
+    #[arg(long)]
+    pub region: bool,
+}
+
+/// The outcome of reading the command line: a command to run, or a text to print and the
+/// process's exit code (0 for `--help`, 2 for a mistake).
+pub enum Parsed {
+    Run(Cli),
+    Exit { text: String, code: u8 },
+}
+
+/// Reads the command line (`args` without the program's name). Mistakes are explained in
+/// French, naming the option at fault, with the usage of the command concerned.
+pub fn parse<I, T>(args: I) -> Parsed
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let argv = std::iter::once(std::ffi::OsString::from("preau")).chain(args.into_iter().map(Into::into));
+    let parsed = french(Cli::command()).try_get_matches_from(argv).and_then(|m| Cli::from_arg_matches(&m));
+    match parsed {
+        Ok(cli) => Parsed::Run(cli),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) => {
+            Parsed::Exit { text: e.render().to_string(), code: if e.kind() == ErrorKind::DisplayHelp { 0 } else { 2 } }
+        }
+        Err(e) => Parsed::Exit { text: french_error(&e), code: 2 },
+    }
+}
+
+/// The help's own words in French, in every subcommand.
+fn french(cmd: clap::Command) -> clap::Command {
+    let help = clap::Arg::new("aide").short('h').long("help").action(clap::ArgAction::Help).help("Affiche cette aide");
+    cmd.disable_help_flag(true)
+        .arg(help)
+        .help_template("{about}\n\nUsage : {usage}\n\n{all-args}\n")
+        .subcommand_help_heading("Commandes")
+        .subcommand_value_name("COMMANDE")
+        .mut_subcommands(french)
+}
+
+/// clap's own messages are in English: Préau's users read French.
+fn french_error(e: &clap::Error) -> String {
+    let text = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        _ => String::new(),
+    };
+    let reason = match e.kind() {
+        ErrorKind::UnknownArgument => format!("option inconnue « {} »", text(ContextKind::InvalidArg)),
+        ErrorKind::InvalidSubcommand => format!("commande inconnue « {} »", text(ContextKind::InvalidSubcommand)),
+        ErrorKind::MissingRequiredArgument => {
+            format!("option obligatoire manquante : {}", text(ContextKind::InvalidArg))
+        }
+        ErrorKind::ArgumentConflict => {
+            format!("options incompatibles : {} et {}", text(ContextKind::InvalidArg), text(ContextKind::PriorArg))
+        }
+        ErrorKind::InvalidValue | ErrorKind::NoEquals => {
+            format!("valeur manquante ou invalide pour {}", text(ContextKind::InvalidArg))
+        }
+        ErrorKind::TooManyValues => {
+            format!("option donnée plusieurs fois : {}", text(ContextKind::InvalidArg))
+        }
+        ErrorKind::MissingSubcommand => "commande manquante".to_string(),
+        _ => "ligne de commande invalide".to_string(),
+    };
+    let usage = match e.get(ContextKind::Usage) {
+        Some(ContextValue::StyledStr(u)) => u.to_string().replace("Usage:", "Usage :"),
+        _ => String::new(),
+    };
+    format!("Erreur : {reason}\n{usage}\nAide : preau --help (ou preau <commande> --help)\n")
+}
+
+pub async fn run(settings: Settings, cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
             let state = crate::build_state(&settings).await?;
             let listener = tokio::net::TcpListener::bind(settings.site_addr)
                 .await
@@ -31,29 +156,28 @@ pub async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
             tracing::info!(addr = %settings.site_addr, settings = ?settings, "Préau is listening");
             crate::serve(state, listener).await
         }
-        ["migrate"] => {
+        Command::Migrate => {
             db::connect_and_migrate(&settings.database_url, 1).await?;
             println!("Migrations appliquées.");
             Ok(())
         }
-        ["etablissement", "create", ..] => {
+        Command::Etablissement(EstablishmentCommand::Create { uai, nom, ville }) => {
+            let uai = Uai::parse(&uai)?;
+            let name = Label::parse("nom", &nom)?;
             let pool = db::connect_and_migrate(&settings.database_url, 1).await?;
-            let uai = Uai::parse(required(args, "--uai")?)?;
-            let name = Label::parse("nom", required(args, "--nom")?)?;
-            create_establishment(&pool, &uai, &name, opt(args, "--ville").unwrap_or("")).await?;
+            create_establishment(&pool, &uai, &name, &ville).await?;
             println!("Établissement créé : {} ({})", name.as_str(), uai.as_str());
             Ok(())
         }
-        ["admin", "create", ..] => {
-            let pool = db::connect_and_migrate(&settings.database_url, 1).await?;
-            let username = Username::parse(required(args, "--identifiant")?)?;
-            let first = PersonName::parse("prenom", required(args, "--prenom")?)?;
-            let last = PersonName::parse("nom", required(args, "--nom")?)?;
-            let scope = match (opt(args, "--uai"), args.iter().any(|a| a == "--region")) {
-                (Some(uai), _) => AdminScope::Establishment(Uai::parse(uai)?),
-                (None, true) => AdminScope::Region,
-                (None, false) => bail!("précisez --uai ou --region\n{USAGE}"),
+        Command::Admin(AdminCommand::Create(new)) => {
+            let username = Username::parse(&new.identifiant)?;
+            let first = PersonName::parse("prenom", &new.prenom)?;
+            let last = PersonName::parse("nom", &new.nom)?;
+            let scope = match new.uai {
+                Some(uai) => AdminScope::Establishment(Uai::parse(&uai)?),
+                None => AdminScope::Region,
             };
+            let pool = db::connect_and_migrate(&settings.database_url, 1).await?;
             let code = create_admin(&pool, &username, &first, &last, &scope).await?;
             println!(
                 "Compte {username} créé. Code d'activation (à usage unique, {} jours) : {code}",
@@ -62,7 +186,6 @@ pub async fn run(settings: Settings, args: &[String]) -> anyhow::Result<()> {
             println!("Ouvrez /activation, saisissez l'identifiant et ce code, puis choisissez un mot de passe.");
             Ok(())
         }
-        _ => bail!("commande inconnue\n{USAGE}"),
     }
 }
 

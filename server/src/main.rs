@@ -10,6 +10,18 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // The command line first: `preau --help` answers whatever the environment holds.
+    let cli = match cli::parse(std::env::args_os().skip(1)) {
+        cli::Parsed::Run(cli) => cli,
+        cli::Parsed::Exit { text, code } => {
+            if code == 0 {
+                print!("{text}");
+            } else {
+                eprint!("{text}");
+            }
+            return std::process::ExitCode::from(code);
+        }
+    };
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -18,8 +30,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log_filter)).init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match cli::run(settings, &args).await {
+    match cli::run(settings, cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("Erreur : {e:#}");

@@ -112,20 +112,46 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-static NODE_BITS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+/// Préau's own epoch for ids: 2020-01-01T00:00:00Z in Unix milliseconds.
+pub const ID_EPOCH_MS: i64 = 1_577_836_800_000;
+/// Every id made by this scheme is above this floor: the largest id the first scheme (41 bits
+/// of Unix milliseconds shifted by 22) could have made before 2030-01-01. That scheme was
+/// replaced in December 2026, so no database holds an id above the floor from it, and every
+/// new id sorts after every old one: existing ids keep their order.
+pub const ID_FLOOR: i64 = 1_893_456_000_000 << 22;
+/// Bits below the time: 9 for the process (chosen at random once per process, so several
+/// server processes do not collide) and 10 for a sequence within one millisecond.
+const NODE_BITS: u32 = 9;
+const SEQUENCE_BITS: u32 = 10;
+/// Ids stay time-ordered and positive while `ID_FLOOR + (ms since ID_EPOCH_MS) << 19`
+/// fits in an i64: until about 2097 (`ids_stay_ordered_until_2097` checks the bound).
+pub const ID_HORIZON_MS: i64 = ID_EPOCH_MS + ((i64::MAX - ID_FLOOR) >> (NODE_BITS + SEQUENCE_BITS));
 
-/// A new id: 41 bits of milliseconds, 10 random bits chosen once per process (so several
-/// server processes do not collide), 12 bits of sequence. Time-ordered, positive, portable.
+/// The last (milliseconds since the id epoch << SEQUENCE_BITS | sequence) given out by this
+/// process: the next one is above it even when the clock steps back or more than 1,024 ids
+/// are made in one millisecond (the sequence then borrows the next millisecond).
+static LAST_TICK: AtomicU64 = AtomicU64::new(0);
+static NODE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+/// A new id: above `ID_FLOOR`, then milliseconds since 2020 (`ID_EPOCH_MS`), a sequence
+/// within the millisecond, and the process's random bits. Time-ordered across processes,
+/// strictly increasing within one, positive, portable.
 pub fn new_id() -> i64 {
-    let node = *NODE_BITS.get_or_init(|| {
+    let node = *NODE.get_or_init(|| {
         let mut b = [0u8; 2];
         let _ = getrandom::fill(&mut b);
-        u64::from(u16::from_le_bytes(b)) & 0x3ff
+        u64::from(u16::from_le_bytes(b)) & ((1 << NODE_BITS) - 1)
     });
-    let ms = (now_ms() as u64) & ((1 << 41) - 1);
-    let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed) & 0xfff;
-    ((ms << 22) | (node << 12) | seq) as i64
+    let now = ((now_ms() - ID_EPOCH_MS).max(0) as u64) << SEQUENCE_BITS;
+    let previous = LAST_TICK.fetch_update(Ordering::AcqRel, Ordering::Acquire, |last| Some(now.max(last + 1)));
+    let tick = match previous {
+        Ok(last) | Err(last) => now.max(last + 1),
+    };
+    id_of(tick, node)
+}
+
+fn id_of(tick: u64, node: u64) -> i64 {
+    ID_FLOOR + ((tick << NODE_BITS) | node) as i64
 }
 
 /// Whether the database answers (for `/healthz`).
@@ -155,6 +181,35 @@ mod tests {
         let a = new_id();
         let b = new_id();
         assert!(a > 0 && b > a);
+    }
+
+    /// The first scheme, as it made ids until December 2026.
+    fn first_scheme_id(unix_ms: i64) -> i64 {
+        (((unix_ms as u64) & ((1 << 41) - 1)) << 22 | 0x3f_ffff) as i64
+    }
+
+    #[test]
+    fn every_new_id_sorts_after_every_id_of_the_first_scheme() {
+        let made_now_the_old_way = first_scheme_id(now_ms());
+        assert!(new_id() > made_now_the_old_way);
+        // Even an old id made at the last millisecond of 2029, long after the switch.
+        assert!(id_of(0, 0) > first_scheme_id(1_893_456_000_000 - 1));
+    }
+
+    #[test]
+    fn a_burst_of_ids_in_one_millisecond_never_repeats_nor_goes_back() {
+        let ids: Vec<i64> = (0..50_000).map(|_| new_id()).collect();
+        assert!(ids.windows(2).all(|w| w[1] > w[0]));
+    }
+
+    #[test]
+    fn ids_stay_ordered_until_2097() {
+        let jan_2097: i64 = 4_007_836_800_000; // 2097-01-01T00:00:00Z
+        assert!(ID_HORIZON_MS > jan_2097, "horizon {ID_HORIZON_MS}");
+        let tick = |unix_ms: i64| ((unix_ms - ID_EPOCH_MS) as u64) << SEQUENCE_BITS;
+        let last = id_of(tick(jan_2097) + (1 << SEQUENCE_BITS) - 1, (1 << NODE_BITS) - 1);
+        assert!(last > id_of(tick(jan_2097 - 1), 0));
+        assert!(last > 0);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod admin;
 mod auth;
 mod bulletins;
+mod cli;
 mod grades;
 mod helpers;
 mod pads;
