@@ -29,6 +29,16 @@ pub const ADDRESS_POLICY: ThrottlePolicy =
 pub const JOIN_CODE_POLICY: ThrottlePolicy =
     ThrottlePolicy { free_failures: 20, base_delay_secs: 2, max_delay_secs: 300, forget_after_secs: 900 };
 
+/// The longest `forget_after_secs` of the policies above: a counter older than this counts
+/// as zero under every policy, so the housekeeping loop may remove it.
+pub const LONGEST_WINDOW_SECS: u64 =
+    max3(ACCOUNT_POLICY.forget_after_secs, ADDRESS_POLICY.forget_after_secs, JOIN_CODE_POLICY.forget_after_secs);
+
+const fn max3(a: u64, b: u64, c: u64) -> u64 {
+    let ab = if a > b { a } else { b };
+    if ab > c { ab } else { c }
+}
+
 impl ThrottlePolicy {
     /// Seconds to wait after the last failure, given how many failures were counted.
     pub fn delay_secs(&self, failures: u32) -> u64 {
@@ -81,6 +91,15 @@ mod tests {
         assert_eq!(p.wait_secs(7, 0, 4_000), 0);
         assert_eq!(p.current_failures(7, 0, 899_999), 7);
         assert_eq!(p.current_failures(7, 0, 900_000), 0);
+    }
+
+    #[test]
+    fn a_counter_past_the_longest_window_counts_as_zero_under_every_policy() {
+        let past = LONGEST_WINDOW_SECS as i64 * 1000;
+        for p in [ACCOUNT_POLICY, ADDRESS_POLICY, JOIN_CODE_POLICY] {
+            assert_eq!(p.current_failures(1_000, 0, past), 0);
+            assert_eq!(p.wait_secs(1_000, 0, past), 0);
+        }
     }
 
     proptest! {

@@ -29,6 +29,9 @@ pub struct Settings {
     pub session_max_hours: i64,
     /// `PREAU_BEHIND_PROXY=1`: take the client address from the last `X-Forwarded-For`.
     pub behind_proxy: bool,
+    /// `PREAU_AUDIT_RETENTION_DAYS`: audit entries older than this are removed (default 365,
+    /// the top of the CNIL's 6–12 months for access logs).
+    pub audit_retention_days: i64,
     /// `PREAU_PAD_MAX_PARTICIPANTS`: connections open on one pad at once (default 200).
     pub pad_max_participants: usize,
     /// `RUST_LOG`: log filter (default `info`).
@@ -111,11 +114,15 @@ impl Settings {
             session_idle_minutes: number(get, "PREAU_SESSION_IDLE_MINUTES", 60)?,
             session_max_hours: number(get, "PREAU_SESSION_MAX_HOURS", 12)?,
             behind_proxy: flag(get, "PREAU_BEHIND_PROXY")?,
+            audit_retention_days: number(get, "PREAU_AUDIT_RETENTION_DAYS", 365)?,
             pad_max_participants: number(get, "PREAU_PAD_MAX_PARTICIPANTS", crate::pads::MAX_PARTICIPANTS)?,
             log_filter: var(get, "RUST_LOG").unwrap_or_else(|| "info".into()),
         };
         if settings.session_idle_minutes < 1 || settings.session_max_hours < 1 {
             bail!("PREAU_SESSION_IDLE_MINUTES et PREAU_SESSION_MAX_HOURS doivent être au moins 1");
+        }
+        if settings.audit_retention_days < 1 {
+            bail!("PREAU_AUDIT_RETENTION_DAYS doit être au moins 1");
         }
         if settings.pad_max_participants < 1 {
             bail!("PREAU_PAD_MAX_PARTICIPANTS doit être au moins 1");

@@ -168,6 +168,7 @@ mod tests {
             idle_timeout_ms: 1,
             absolute_timeout_ms: 1,
             behind_proxy: false,
+            audit_retention_ms: 1,
         }
     }
 

@@ -61,6 +61,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
             idle_timeout_ms: settings.session_idle_minutes * 60_000,
             absolute_timeout_ms: settings.session_max_hours * 3_600_000,
             behind_proxy: settings.behind_proxy,
+            audit_retention_ms: settings.audit_retention_days * 86_400_000,
         }),
         hasher,
         realtime: Realtime::default(),
@@ -144,12 +145,28 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
                 Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
                 Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
             }
+            purge_logs(&housekeeping).await;
         }
     });
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")
+}
+
+/// Removes throttle counters past their window and audit entries past their retention
+/// (both keyed or written by unauthenticated clients, so they must not grow without end).
+pub async fn purge_logs(state: &AppState) {
+    match app::auth::db::purge_throttle(&state.db).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "old throttle counters removed"),
+        Err(e) => tracing::warn!(error = %e, "could not remove old throttle counters"),
+    }
+    match app::server::audit::purge_older_than(&state.db, state.auth.audit_retention_ms).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "audit entries past their retention removed"),
+        Err(e) => tracing::warn!(error = %e, "could not remove old audit entries"),
+    }
 }
 
 async fn shutdown_signal() {

@@ -16,6 +16,9 @@ pub struct AuditLine {
     pub action: String,
     pub detail: String,
     pub ip: String,
+    /// How many events this line stands for (throttled logins of one address within a
+    /// minute share one line).
+    pub count: i64,
 }
 
 /// French label of an audit action code.
@@ -59,7 +62,7 @@ mod ssr {
         // Failed logins name no establishment (the account may not exist); they are shown
         // when the name tried is an account of this establishment.
         let rows = sqlx::query(
-            "SELECT at, actor_name, action, detail, ip FROM audit_log
+            "SELECT at, actor_name, action, detail, ip, repeat_count FROM audit_log
              WHERE establishment_id = $1
                 OR (establishment_id IS NULL AND actor_name IN (
                     SELECT u.username FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.establishment_id = $1))
@@ -77,6 +80,7 @@ mod ssr {
                     action: r.try_get("action")?,
                     detail: r.try_get("detail")?,
                     ip: r.try_get("ip")?,
+                    count: r.try_get("repeat_count")?,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
@@ -120,7 +124,7 @@ pub fn AuditPage() -> impl IntoView {
                                 <td>{format_utc(l.at_ms)}</td>
                                 <td>{l.actor}</td>
                                 <td>{action_label(&l.action)}</td>
-                                <td>{l.detail}</td>
+                                <td>{l.detail}{(l.count > 1).then(|| format!(" ({} fois en une minute)", l.count))}</td>
                                 <td>{l.ip}</td>
                             </tr>
                         }).collect_view()}

@@ -98,3 +98,13 @@ pub async fn throttle_reset(db: &Db, key: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1").bind(key).execute(db).await?;
     Ok(())
 }
+
+/// Removes the counters whose window has passed (they would count as zero anyway): the keys
+/// are chosen by clients (names tried, addresses), so they must not pile up.
+pub async fn purge_throttle(db: &Db) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1")
+        .bind(now_ms() - domain::throttle::LONGEST_WINDOW_SECS as i64 * 1000)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

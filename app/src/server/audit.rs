@@ -52,6 +52,41 @@ where
     Ok(())
 }
 
+/// Minutes over which repeated unauthenticated events of one key share one row.
+pub const COALESCE_WINDOW_MS: i64 = 60_000;
+
+/// Records an entry that an unauthenticated client can cause at will (a throttled login):
+/// the entries of one `key` (e.g. the client's address) within a minute share one row whose
+/// `repeat_count` grows, so a flood writes one row a minute instead of one per request.
+pub async fn record_coalesced(db: &Db, entry: Entry<'_>, key: &str) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let coalesce_key = format!("{}|{key}|{}", entry.action, now.div_euclid(COALESCE_WINDOW_MS));
+    sqlx::query(
+        "INSERT INTO audit_log (id, establishment_id, actor_id, actor_name, action, detail, ip, at, repeat_count, coalesce_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)
+         ON CONFLICT (coalesce_key) DO UPDATE SET repeat_count = audit_log.repeat_count + 1, at = excluded.at",
+    )
+    .bind(new_id())
+    .bind(entry.establishment.map(|e| e.0))
+    .bind(entry.actor.map(|a| a.0))
+    .bind(entry.actor_name)
+    .bind(entry.action)
+    .bind(entry.detail)
+    .bind(entry.ip)
+    .bind(now)
+    .bind(coalesce_key)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes the entries older than `retention_ms` (PREAU_AUDIT_RETENTION_DAYS): access logs
+/// are kept as long as the CNIL recommends, not for ever. Returns how many were removed.
+pub async fn purge_older_than(db: &Db, retention_ms: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM audit_log WHERE at < $1").bind(now_ms() - retention_ms).execute(db).await?;
+    Ok(done.rows_affected())
+}
+
 /// Records an action of the current user in `establishment`, on the pool or inside the
 /// transaction the action commits with.
 pub async fn record_by<'e, E>(

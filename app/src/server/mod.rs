@@ -29,6 +29,8 @@ pub struct AuthConfig {
     pub absolute_timeout_ms: i64,
     /// Trust the last `X-Forwarded-For` address (behind a reverse proxy).
     pub behind_proxy: bool,
+    /// Audit entries older than this are removed by the housekeeping loop.
+    pub audit_retention_ms: i64,
 }
 
 impl AuthConfig {

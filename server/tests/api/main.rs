@@ -8,6 +8,7 @@ mod bulletins;
 mod cli;
 mod grades;
 mod helpers;
+mod housekeeping;
 mod pads;
 mod pads_crash;
 mod pads_history;
