@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/import") view=admin::ImportPage/>
                     <Route path=path!("admin/lettres/:id") view=admin::LettersPage/>
                     <Route path=path!("journal") view=audit::AuditPage/>
+                    <Route path=path!("compte") view=auth::account::AccountPage/>
                     <Route path=path!("notes") view=grades::GradesPage/>
                     <Route path=path!("carnet-de-notes") view=grades::GradeBooksPage/>
                     <Route path=path!("carnet-de-notes/saisie") view=grades::GradeBookPage/>
@@ -191,6 +192,7 @@ fn TopBar(me: Me) -> impl IntoView {
             </nav>
             <div class="who">
                 <span class="who-name">{name}</span>
+                <a class="who-account" href="/compte">"Mon compte"</a>
                 <span class="who-roles muted">{roles}</span>
                 <auth::LogoutButton/>
             </div>

@@ -157,7 +157,7 @@ pub async fn create_user(
 }
 
 #[server(prefix = "/api", endpoint = "admin/activer")]
-pub async fn set_user_active(id: UserId, actif: bool) -> Result<(), AppError> {
+pub async fn set_user_active(id: UserId, actif: bool) -> Result<Option<String>, AppError> {
     crate::server::respond(ssr::set_user_active(id, actif).await)
 }
 
@@ -636,7 +636,10 @@ mod ssr {
         Ok(username)
     }
 
-    pub async fn set_user_active(id: UserId, actif: bool) -> Result<(), AppError> {
+    /// Deactivation ends the account's sessions. Reactivation clears its password and issues
+    /// a new activation code (returned, to give to the person): whoever held the account
+    /// before it was deactivated (a stolen password, a former pupil) cannot log in again.
+    pub async fn set_user_active(id: UserId, actif: bool) -> Result<Option<String>, AppError> {
         let (user, st, est) = admin().await?;
         if id == user.me.id && !actif {
             return Err(AppError::Conflict("Vous ne pouvez pas désactiver votre propre compte.".into()));
@@ -649,14 +652,26 @@ mod ssr {
             return Err(refuse_shared(tx, &st, &user, id, why).await);
         }
         db::set_active(&mut tx, id, actif).await?;
-        let detail = format!("compte {id} {}", if actif { "réactivé" } else { "désactivé" });
+        let code = if actif {
+            let code = crate::auth::new_activation_code()?;
+            let expires = crate::server::db::now_ms() + crate::auth::CODE_VALID_DAYS * 86_400_000;
+            let hash = crate::server::db::sha256_hex(&crate::auth::normalise_code(&code));
+            db::reset_for_activation(&mut tx, id, &hash, expires).await?;
+            Some(code)
+        } else {
+            None
+        };
+        let detail = format!(
+            "compte {id} {}",
+            if actif { "réactivé (mot de passe effacé, nouveau code d'activation)" } else { "désactivé" }
+        );
         audit::record_by(&mut *tx, &user, est, audit::action::ADMIN, &detail).await?;
         tx.commit().await?;
         if !actif {
             let ended = session::delete_all_for(&st.db, id).await?;
             st.realtime.end_sessions(ended.iter());
         }
-        Ok(())
+        Ok(code)
     }
 
     pub async fn import_csv(kind: String, content: String, apply: bool) -> Result<ImportOutcome, AppError> {

@@ -477,6 +477,24 @@ pub async fn set_active(tx: &mut Tx<'_>, user: UserId, active: bool) -> Result<(
     Ok(())
 }
 
+/// A reactivated account loses its password and waits for activation with a new code.
+pub async fn reset_for_activation(
+    tx: &mut Tx<'_>,
+    user: UserId,
+    code_hash: &str,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET password_hash = NULL, activation_hash = $1, activation_expires_at = $2 WHERE id = $3",
+    )
+    .bind(code_hash)
+    .bind(expires_at)
+    .bind(user.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A checked import, ready to apply.
 pub struct Plan {
     pub summary: ImportPlan,

@@ -42,6 +42,11 @@ pub fn AdminPage() -> impl IntoView {
             view! { <p class="notice" role="status">"Compte créé : identifiant " <strong>{u}</strong> ". Générez sa lettre d'activation depuis sa classe."</p> }
         })
     };
+    let reactivated = move || {
+        set_active.value().get().and_then(|r| r.ok()).flatten().map(|code| {
+            view! { <p class="notice" role="status">"Compte réactivé. Son ancien mot de passe est effacé ; nouveau code d'activation à remettre à la personne : " <strong>{code}</strong> " (valable " {crate::auth::CODE_VALID_DAYS} " jours, à saisir sur la page Activation)."</p> }
+        })
+    };
     view! {
         <header class="page-head">
             <h1>"Administration"</h1>
@@ -223,6 +228,7 @@ pub fn AdminPage() -> impl IntoView {
                         </tbody>
                     </table></div>
                     <FormError action=set_active/>
+                    {reactivated}
                     <ActionForm action=new_user>
                         <fieldset class="inline-form">
                             <legend>"Nouveau compte"</legend>

@@ -26,6 +26,9 @@ pub fn action_label(code: &str) -> &'static str {
     match code {
         "login" => "Connexion",
         "login_failed" => "Échec de connexion",
+        "password_changed" => "Mot de passe changé",
+        "password_change_failed" => "Changement de mot de passe refusé (mot de passe actuel incorrect)",
+        "other_sessions_ended" => "Autres sessions fermées",
         "login_throttled" => "Connexion ralentie (trop d'échecs)",
         "logout" => "Déconnexion",
         "activation" => "Activation du compte",

@@ -108,3 +108,43 @@ pub async fn purge_throttle(db: &Db) -> Result<u64, sqlx::Error> {
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Sessions of `user` other than `token_hash`.
+pub async fn other_session_count(db: &Db, user: UserId, token_hash: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user.0)
+        .bind(token_hash)
+        .fetch_one(db)
+        .await
+}
+
+/// Removes every session of `user` but `token_hash`; returns the removed ones' hashes (their
+/// sockets are then closed).
+pub async fn delete_other_sessions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user: UserId,
+    token_hash: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let hashes: Vec<String> =
+        sqlx::query_scalar("SELECT token_hash FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user.0)
+            .bind(token_hash)
+            .fetch_all(&mut **tx)
+            .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user.0)
+        .bind(token_hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(hashes)
+}
+
+/// Replaces the password of an active account.
+pub async fn set_password(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user: UserId,
+    phc: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(phc).bind(user.0).execute(&mut **tx).await?;
+    Ok(())
+}

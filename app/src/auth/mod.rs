@@ -2,6 +2,7 @@
 //! Forms are plain HTML posts to server functions, so they work with JavaScript off and a
 //! successful login always lands on a freshly rendered page.
 
+pub mod account;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;

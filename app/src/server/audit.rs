@@ -10,6 +10,9 @@ pub mod action {
     pub const LOGIN_FAILED: &str = "login_failed";
     pub const LOGIN_THROTTLED: &str = "login_throttled";
     pub const LOGOUT: &str = "logout";
+    pub const PASSWORD_CHANGED: &str = "password_changed";
+    pub const PASSWORD_CHANGE_FAILED: &str = "password_change_failed";
+    pub const OTHER_SESSIONS_ENDED: &str = "other_sessions_ended";
     pub const ACTIVATION: &str = "activation";
     pub const ACTIVATION_FAILED: &str = "activation_failed";
     pub const ACCESS_REFUSED: &str = "access_refused";

@@ -2,6 +2,7 @@
 //! SQLite by default or PostgreSQL when `DATABASE_URL` points at one.
 #![expect(clippy::expect_used, reason = "a failed step fails the test, with its message")]
 
+mod account;
 mod admin;
 mod auth;
 mod bulletins;
