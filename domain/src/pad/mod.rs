@@ -115,17 +115,21 @@ impl PadDoc {
     }
 
     /// Applies an update from another replica (updates are idempotent and commute). Returns
-    /// whether it may have brought something new: false only for an update whose insertions
-    /// were all seen and that deletes nothing. An update that deletes counts as new even when
-    /// seen before: telling a resent deletion apart would cost a comparison of delete sets
-    /// that grows with the pad, and storing it twice is harmless.
+    /// whether it may have brought something new, which the server must then store before
+    /// it acknowledges it: false only for an update whose insertions were all seen and that
+    /// deletes nothing. An update that deletes counts as new even when seen before: telling a
+    /// resent deletion apart would cost a comparison of delete sets that grows with the pad,
+    /// and storing it twice is harmless. So does an update that yrs keeps aside because it
+    /// depends on one not received yet (its text appears once that one arrives): the state
+    /// vector does not move, but the update is something the document holds and a restart
+    /// must find again (issue 14, item 5).
     pub fn apply_update(&mut self, update: &[u8]) -> Result<bool, PadError> {
         let decoded = decode(update)?;
         let deletes = !decoded.delete_set().is_empty();
         let mut txn = self.doc.transact_mut();
         let before = txn.state_vector();
         txn.apply_update(decoded).map_err(|_| PadError::Malformed)?;
-        Ok(deletes || txn.state_vector() != before)
+        Ok(deletes || txn.state_vector() != before || txn.has_missing_updates())
     }
 
     /// Inserts `chunk` at `index` (UTF-16 units, clamped to the text) and returns the update
@@ -249,6 +253,32 @@ pub fn merge_updates<B: AsRef<[u8]>>(updates: &[B]) -> Result<Vec<u8>, PadError>
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_update_waiting_for_its_dependency_counts_as_new_and_replays_in_any_order() -> Result<(), PadError> {
+        let mut author = PadDoc::new(11);
+        let first = author.insert(0, "Bonjour");
+        let second = author.insert(7, " le monde");
+        let mut server = PadDoc::new(1);
+        // The second alone cannot be integrated yet: it must still be stored.
+        assert!(server.apply_update(&second)?);
+        assert_eq!(server.text(), "");
+        // A snapshot (compaction) keeps it, and it counts in the pad's size.
+        let snapshot = server.full_state();
+        assert!(snapshot.len() > PadDoc::new(3).full_state().len() + " le monde".len());
+        let mut from_snapshot = PadDoc::new(3);
+        from_snapshot.apply_update(&snapshot)?;
+        from_snapshot.apply_update(&first)?;
+        assert_eq!(from_snapshot.text(), "Bonjour le monde");
+        assert!(server.apply_update(&first)?);
+        assert_eq!(server.text(), "Bonjour le monde");
+        // What was stored, in the order it was stored, rebuilds the text after a restart.
+        let mut restarted = PadDoc::new(2);
+        restarted.apply_update(&second)?;
+        restarted.apply_update(&first)?;
+        assert_eq!(restarted.text(), "Bonjour le monde");
+        Ok(())
+    }
 
     #[test]
     fn update_clocks_name_each_author_and_how_far_the_update_goes() -> Result<(), PadError> {

@@ -14,6 +14,7 @@ mod pads;
 mod pads_crash;
 mod pads_history;
 mod pads_nodes;
+mod pads_pending;
 mod permissions;
 mod quiz_authoring;
 mod quiz_handoff;
