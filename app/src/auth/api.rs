@@ -124,14 +124,63 @@ async fn start_session(
     Ok(())
 }
 
-/// Only local paths are followed after login (no open redirect).
+/// Where a login lands when `suivant` is missing or refused: the dashboard.
+pub const DEFAULT_NEXT: &str = "/";
+
+/// Longest `suivant` target followed after login, in bytes (a page's path and query are far
+/// shorter; a longer one is refused, not truncated).
+pub const NEXT_MAX_BYTES: usize = 2048;
+
+/// The page a login goes on to: `next` only when it is a path of Préau itself, otherwise the
+/// dashboard (no open redirect). The target is resolved as a URL against Préau's origin, as a
+/// browser would, and kept only when it stays same-origin; anything a browser would strip or
+/// rewrite before resolving (control characters, whitespace, backslashes), raw or
+/// percent-encoded, and any encoded slash or scheme is refused outright rather than cleaned,
+/// so the `Location` sent back is always a valid header value and means the same to every
+/// browser.
+#[cfg(feature = "ssr")]
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.starts_with("/api/") => {
-            p.to_string()
-        }
-        _ => "/".to_string(),
+    next.and_then(local_target).unwrap_or_else(|| DEFAULT_NEXT.to_string())
+}
+
+#[cfg(feature = "ssr")]
+fn local_target(raw: &str) -> Option<String> {
+    let suspicious = |c: char| c.is_control() || c.is_whitespace() || c == '\\';
+    if raw.len() > NEXT_MAX_BYTES || !raw.starts_with('/') || raw.starts_with("//") || raw.chars().any(suspicious) {
+        return None;
     }
+    // What the target says once percent-decoded: no encoded slash, backslash, dot, percent,
+    // colon (an encoded scheme), control character or whitespace may hide there.
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let byte = raw.get(i + 1..i + 3).and_then(|hex| u8::from_str_radix(hex, 16).ok())?;
+            if byte.is_ascii() && (byte < 0x21 || byte == 0x7f || matches!(byte, b'/' | b'\\' | b':' | b'%' | b'.')) {
+                return None;
+            }
+            decoded.push(byte);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    if String::from_utf8_lossy(&decoded).chars().any(suspicious) {
+        return None;
+    }
+    // Resolved against an origin of our own, it must stay on it.
+    let base = url::Url::parse("https://preau.invalid/").ok()?;
+    let resolved = base.join(raw).ok()?;
+    if resolved.origin() != base.origin() || !resolved.username().is_empty() || resolved.password().is_some() {
+        return None;
+    }
+    let local = &resolved[url::Position::BeforePath..];
+    if !local.starts_with('/') || local.starts_with("//") || local.starts_with("/api/") {
+        return None;
+    }
+    Some(local.to_string())
 }
 
 /// Ends the session (and its WebSockets) and goes back to the login page.
@@ -241,16 +290,60 @@ async fn activate_inner(
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use super::safe_next;
+    use super::{DEFAULT_NEXT, NEXT_MAX_BYTES, safe_next};
 
     #[test]
-    fn only_local_paths_are_followed_after_login() {
-        assert_eq!(safe_next(Some("/classes/12")), "/classes/12");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil")), "/");
-        assert_eq!(safe_next(None), "/");
+    fn only_paths_of_preau_itself_are_followed_after_login() {
+        let table: &[(&str, &str)] = &[
+            // Kept, as the browser would resolve them.
+            ("/classes/12", "/classes/12"),
+            ("/", "/"),
+            ("/carnet-de-notes?classe=3#eleve-4", "/carnet-de-notes?classe=3#eleve-4"),
+            ("/pads/7/historique", "/pads/7/historique"),
+            ("/quiz/../classes", "/classes"),
+            ("/%C3%A9l%C3%A8ves", "/%C3%A9l%C3%A8ves"),
+            // Off-site, or not a path.
+            ("//evil.example", DEFAULT_NEXT),
+            ("//evil.example/x", DEFAULT_NEXT),
+            ("https://evil.example", DEFAULT_NEXT),
+            ("evil.example", DEFAULT_NEXT),
+            ("javascript:alert(1)", DEFAULT_NEXT),
+            ("%6Aavascript:alert(1)", DEFAULT_NEXT),
+            ("/%6Aavascript:alert(1)", "/%6Aavascript:alert(1)"),
+            ("/javascript%3Aalert(1)", DEFAULT_NEXT),
+            ("", DEFAULT_NEXT),
+            // What browsers strip or rewrite before resolving.
+            ("/\tevil.example/", DEFAULT_NEXT),
+            ("/\t/evil.example/", DEFAULT_NEXT),
+            ("/\n/evil.example/", DEFAULT_NEXT),
+            ("/\r\n/evil.example/", DEFAULT_NEXT),
+            ("/ /evil.example/", DEFAULT_NEXT),
+            ("/\u{a0}/evil.example/", DEFAULT_NEXT),
+            ("/%09/evil.example/", DEFAULT_NEXT),
+            ("/%0A/evil.example/", DEFAULT_NEXT),
+            ("/%0d%0aSet-Cookie:x=1", DEFAULT_NEXT),
+            ("/%20/evil.example/", DEFAULT_NEXT),
+            ("/%00", DEFAULT_NEXT),
+            ("/\\evil.example", DEFAULT_NEXT),
+            ("/\\\\evil.example", DEFAULT_NEXT),
+            ("\\\\evil.example", DEFAULT_NEXT),
+            ("/%5Cevil.example", DEFAULT_NEXT),
+            ("/%2Fevil.example", DEFAULT_NEXT),
+            ("/%2F%2Fevil.example", DEFAULT_NEXT),
+            ("/%2e%2e/%2e%2e//evil.example", DEFAULT_NEXT),
+            ("/%zz", DEFAULT_NEXT),
+            ("/%4", DEFAULT_NEXT),
+            // The API is not a page.
+            ("/api/deconnexion", DEFAULT_NEXT),
+        ];
+        for (next, expected) in table {
+            assert_eq!(safe_next(Some(next)), *expected, "suivant={next:?}");
+            assert!(http::HeaderValue::from_str(&safe_next(Some(next))).is_ok(), "{next:?}");
+        }
+        assert_eq!(safe_next(None), DEFAULT_NEXT);
+        let long = format!("/{}", "a".repeat(NEXT_MAX_BYTES));
+        assert_eq!(safe_next(Some(&long)), DEFAULT_NEXT);
     }
 }

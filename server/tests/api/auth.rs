@@ -60,10 +60,35 @@ async fn each_login_gets_a_new_token_and_the_old_one_stops_working() {
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1);
 }
 
+/// `suivant` values an attacker would try: off-site, stripped or rewritten by browsers before
+/// resolving (tab, newline, backslash), percent-encoded, or an encoded scheme.
+const HOSTILE_NEXT: &[&str] = &[
+    "//evil.example/x",
+    "https://evil.example",
+    "/\t/evil.example/",
+    "/\n/evil.example/",
+    "/\r\n/evil.example/",
+    "/%09/evil.example/",
+    "/%0A/evil.example/",
+    "/%0d%0aSet-Cookie:%20x=1",
+    "/\\evil.example",
+    "/\\\\evil.example",
+    "/%5Cevil.example",
+    "/%2Fevil.example",
+    "/%2F%2Fevil.example",
+    "%6Aavascript:alert(1)",
+    "javascript:alert(1)",
+    "/javascript%3Aalert(1)",
+];
+
 #[tokio::test]
 async fn a_plain_form_login_redirects_to_a_local_page_only() {
     let app = spawn_app().await;
-    for (next, expected) in [("/classes/12", "/classes/12"), ("//evil.example/x", "/"), ("https://evil.example", "/")] {
+    let cases = [("/classes/12", "/classes/12"), ("/carnet-de-notes?classe=3", "/carnet-de-notes?classe=3")]
+        .into_iter()
+        .chain(HOSTILE_NEXT.iter().map(|next| (*next, "/")));
+    for (next, expected) in cases {
+        // Without JavaScript: a form post, answered with a real redirect.
         let s = app.session();
         let res = s
             .http
@@ -72,9 +97,22 @@ async fn a_plain_form_login_redirects_to_a_local_page_only() {
             .form(&[("identifiant", "demo.parent"), ("mot_de_passe", PASSWORD), ("suivant", next)])
             .send()
             .await
-            .expect("sent");
-        assert_eq!(res.status(), StatusCode::FOUND, "suivant={next}");
-        assert_eq!(res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()), Some(expected));
+            .unwrap_or_else(|e| panic!("suivant={next:?}: no answer ({e})"));
+        assert_eq!(res.status(), StatusCode::FOUND, "suivant={next:?}");
+        assert_eq!(res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()), Some(expected), "{next:?}");
+        assert!(s.whoami().await.is_some(), "logged in, suivant={next:?}");
+        // With JavaScript: the server function's client reads the same Location.
+        let s = app.session();
+        let res = s
+            .http
+            .post(app.url("/api/connexion"))
+            .form(&[("identifiant", "demo.parent"), ("mot_de_passe", PASSWORD), ("suivant", next)])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("suivant={next:?}: no answer ({e})"));
+        assert_eq!(res.status(), StatusCode::OK, "suivant={next:?}");
+        assert_eq!(res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()), Some(expected), "{next:?}");
+        assert!(res.headers().contains_key("serverfnredirect"), "{next:?}");
     }
 }
 
@@ -205,16 +243,23 @@ async fn a_deactivated_account_is_logged_out_and_cannot_log_in() {
     let student = app.login_as("demo.eleve").await;
     let admin = app.login_as("demo.admin").await;
     let id = app.user_id("demo.eleve").await.to_string();
-    let (status, result) = admin.call::<()>("/api/admin/activer", &[("id", &id), ("actif", "false")]).await;
-    assert!(status.is_success(), "{result:?}");
+    let (status, result) = admin.call::<Option<String>>("/api/admin/activer", &[("id", &id), ("actif", "false")]).await;
+    assert_eq!((status, result), (StatusCode::OK, Ok(None)));
     assert_eq!(student.whoami().await, None);
     let (status, result) = app.session().login("demo.eleve", PASSWORD).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(matches!(result, Err(AppError::Conflict(m)) if m.contains("désactivé")));
+    assert_eq!(
+        result,
+        Err(AppError::Conflict(
+            "Ce compte est désactivé. Contactez le référent numérique de votre établissement.".into()
+        ))
+    );
 
-    let (status, _) = admin.call::<()>("/api/admin/activer", &[("id", &id), ("actif", "true")]).await;
-    assert!(status.is_success());
-    app.login_as("demo.eleve").await;
+    // Reactivated, the account waits for its new activation code (account::a_reactivated_…).
+    let (status, result) = admin.call::<Option<String>>("/api/admin/activer", &[("id", &id), ("actif", "true")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let code = result.expect("reactivated").expect("a new code");
+    app.activate("demo.eleve", &code, "une phrase de passe toute neuve").await;
 }
 
 #[tokio::test]
