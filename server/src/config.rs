@@ -93,10 +93,14 @@ impl Settings {
     /// Builds the settings from any source of variables (the environment, or a test's map).
     pub fn from_vars(get: Lookup) -> anyhow::Result<Self> {
         let public_url = var(get, "PREAU_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string());
-        if let Some(u) = &public_url
-            && !(u.starts_with("http://") || u.starts_with("https://"))
-        {
-            bail!("PREAU_PUBLIC_URL doit commencer par http:// ou https:// (reçu « {u} »)");
+        if let Some(u) = &public_url {
+            let lower = u.to_ascii_lowercase();
+            if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+                bail!("PREAU_PUBLIC_URL doit commencer par http:// ou https:// (reçu « {u} »)");
+            }
+            if origin_of(u).is_none() {
+                bail!("PREAU_PUBLIC_URL n'est pas une adresse valide (reçu « {u} »)");
+            }
         }
         let settings = Settings {
             database_url: var(get, "DATABASE_URL").unwrap_or_else(|| "sqlite://data/preau.db".into()),
@@ -130,17 +134,25 @@ impl Settings {
         Ok(settings)
     }
 
-    /// The origin of `PREAU_PUBLIC_URL` (`scheme://host[:port]`).
+    /// The origin of `PREAU_PUBLIC_URL`, normalised as browsers send it in `Origin`
+    /// (`https://ent.college.fr`: scheme and host in lower case, no default port, no path).
     pub fn public_origin(&self) -> Option<String> {
-        let url = self.public_url.as_ref()?;
-        let (scheme, rest) = url.split_once("://")?;
-        let host = rest.split('/').next()?;
-        Some(format!("{scheme}://{host}"))
+        origin_of(self.public_url.as_ref()?)
     }
 
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url.as_deref().is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
     }
+}
+
+/// The serialised origin of an http(s) URL, as a browser writes it in `Origin`; `None` for
+/// anything else (an opaque origin such as `null`, another scheme, no host).
+pub fn origin_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return None;
+    }
+    Some(parsed.origin().ascii_serialization())
 }
 
 #[cfg(test)]
@@ -175,6 +187,19 @@ mod tests {
         let s = settings(&[("PREAU_PUBLIC_URL", "https://ent.college.fr/")])?;
         assert!(s.secure_cookies());
         assert_eq!(s.public_origin().as_deref(), Some("https://ent.college.fr"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_public_origin_is_normalised_as_browsers_send_it() -> anyhow::Result<()> {
+        for url in ["https://ENT.College.fr", "HTTPS://ent.college.fr:443/", "https://ent.college.fr/chemin/"] {
+            let s = settings(&[("PREAU_PUBLIC_URL", url)])?;
+            assert_eq!(s.public_origin().as_deref(), Some("https://ent.college.fr"), "{url}");
+            assert!(s.secure_cookies(), "{url}");
+        }
+        let s = settings(&[("PREAU_PUBLIC_URL", "http://ent.college.fr:8080")])?;
+        assert_eq!(s.public_origin().as_deref(), Some("http://ent.college.fr:8080"));
+        assert!(settings(&[("PREAU_PUBLIC_URL", "https://")]).is_err());
         Ok(())
     }
 

@@ -71,11 +71,16 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
 /// `Sec-Fetch-Site` must say same-origin.
 pub fn origin_allowed(headers: &HeaderMap, auth: &AuthConfig) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        // Compared as parsed origins: capitals or an explicit default port are the same origin.
+        let Some(origin) = crate::config::origin_of(origin) else { return false };
         return match &auth.public_origin {
-            Some(expected) => origin == expected,
+            Some(expected) => &origin == expected,
             None => {
                 let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-                !host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}"))
+                !host.is_empty()
+                    && ["http", "https"]
+                        .iter()
+                        .any(|scheme| crate::config::origin_of(&format!("{scheme}://{host}")).as_ref() == Some(&origin))
             }
         };
     }
@@ -124,7 +129,10 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
 /// A strict policy for responses that set none (the HTML shell sets one with its nonce).
 const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// HSTS when Préau is served over https (PREAU_PUBLIC_URL): a year, subdomains included.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let mut res = next.run(req).await;
     if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -145,6 +153,9 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if state.auth.secure_cookies {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    }
     h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
     if !is_static(&path) {
         // Pages and API answers are personal: never stored by a browser or a proxy.
@@ -188,6 +199,22 @@ mod tests {
         assert!(!origin_allowed(&headers(&[]), &a));
         assert!(origin_allowed(&headers(&[("sec-fetch-site", "same-origin")]), &a));
         assert!(!origin_allowed(&headers(&[("sec-fetch-site", "cross-site")]), &a));
+    }
+
+    #[test]
+    fn origins_are_compared_as_parsed_urls() {
+        let a = auth(Some("https://ent.example.fr"));
+        for same in ["https://ENT.Example.fr", "https://ent.example.fr:443", "HTTPS://ent.example.fr"] {
+            assert!(origin_allowed(&headers(&[("origin", same)]), &a), "{same}");
+        }
+        for other in
+            ["http://ent.example.fr", "https://ent.example.fr:8443", "https://ent.example.fr.evil.example", "null"]
+        {
+            assert!(!origin_allowed(&headers(&[("origin", other)]), &a), "{other}");
+        }
+        let a = auth(None);
+        assert!(origin_allowed(&headers(&[("origin", "http://LOCALHOST:3000"), ("host", "localhost:3000")]), &a));
+        assert!(origin_allowed(&headers(&[("origin", "https://ent.example.fr"), ("host", "ent.example.fr:443")]), &a));
     }
 
     #[test]

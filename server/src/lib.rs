@@ -111,7 +111,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Outside the body limit, so its 413 gets the French text and the headers too.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(layers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
         .layer(tower_http::compression::CompressionLayer::new().quality(DYNAMIC_COMPRESSION))
         .with_state(state)
 }

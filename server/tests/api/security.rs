@@ -141,3 +141,38 @@ async fn a_field_that_cannot_be_read_is_a_400_in_french() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Issue 14, item 14: PREAU_PUBLIC_URL written with capitals and an explicit `:443` is the
+/// origin browsers send in lower case without the port: POSTs are accepted, and over https
+/// every answer carries HSTS.
+#[tokio::test]
+async fn the_public_url_is_compared_as_an_origin_and_https_turns_on_hsts() {
+    let app = crate::helpers::spawn_app_with(&[("PREAU_PUBLIC_URL", "HTTPS://ENT.College-Exemple.fr:443/")]).await;
+    let res = reqwest::Client::new()
+        .post(app.url("/api/connexion"))
+        .header(header::ORIGIN, "https://ent.college-exemple.fr")
+        .form(&[("identifiant", "demo.eleve"), ("mot_de_passe", PASSWORD)])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()), Some("/"));
+    assert_eq!(
+        res.headers().get(header::STRICT_TRANSPORT_SECURITY).and_then(|v| v.to_str().ok()),
+        Some("max-age=31536000; includeSubDomains")
+    );
+    let res = reqwest::Client::new()
+        .post(app.url("/api/connexion"))
+        .header(header::ORIGIN, "https://ent.college-exemple.fr.evil.example")
+        .form(&[("identifiant", "demo.eleve"), ("mot_de_passe", PASSWORD)])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Served over plain http (no public URL), no HSTS.
+    let plain = spawn_app().await;
+    let res = reqwest::get(plain.url("/connexion")).await.expect("sent");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get(header::STRICT_TRANSPORT_SECURITY), None);
+}
