@@ -132,20 +132,30 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     }
 }
 
+/// How often [`housekeeping`] runs: a socket outlives its session's end by at most this.
+pub const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What the server does every [`HOUSEKEEPING_EVERY`]: forgets closed connections, removes the
+/// sessions past their idle or absolute timeout and closes (4001) the sockets of every session
+/// no longer open, however it ended; purges old throttle counters and audit entries.
+pub async fn housekeeping(state: &AppState) {
+    state.realtime.prune();
+    match app::server::session::end_closed_sessions(state).await {
+        Ok((0, 0)) => {}
+        Ok((purged, closed)) => tracing::info!(purged, closed, "ended sessions removed, their sockets closed"),
+        Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+    }
+    purge_logs(state).await;
+}
+
 /// Serves until Ctrl-C / SIGTERM, then lets requests in flight finish.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
     let housekeeping = state.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut tick = tokio::time::interval(HOUSEKEEPING_EVERY);
         loop {
             tick.tick().await;
-            housekeeping.realtime.prune();
-            match app::server::session::purge_expired(&housekeeping.db, &housekeeping.auth).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(sessions = n, "expired sessions removed"),
-                Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
-            }
-            purge_logs(&housekeeping).await;
+            self::housekeeping(&housekeeping).await;
         }
     });
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())

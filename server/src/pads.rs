@@ -370,6 +370,10 @@ pub async fn upgrade(
         let full = format!("Ce pad accueille déjà {} participants. Réessayez plus tard.", state.pad_max_participants);
         return (StatusCode::SERVICE_UNAVAILABLE, full).into_response();
     }
+    let ended = match crate::ws::watch_session(&state, &user).await {
+        Ok(ended) => ended,
+        Err(refused) => return refused,
+    };
     // The limit tungstenite enforces sits a little above ours, so that a frame just over
     // MAX_FRAME_BYTES gets our clear close frame rather than a read error.
     ws.max_message_size(MAX_FRAME_BYTES + 64 * 1024)
@@ -377,7 +381,7 @@ pub async fn upgrade(
         .read_buffer_size(4096)
         .write_buffer_size(4096)
         .max_write_buffer_size(MAX_FRAME_BYTES + 64 * 1024)
-        .on_upgrade(move |socket| connection(socket, state, hub, user, pad, access))
+        .on_upgrade(move |socket| connection(socket, state, hub, user, ended, pad, access))
 }
 
 /// One connection: joins the pad task, then relays frames both ways until either side ends.
@@ -386,10 +390,10 @@ async fn connection(
     state: AppState,
     hub: PadHub,
     user: Arc<CurrentUser>,
+    mut ended: watch::Receiver<bool>,
     pad: PadId,
     access: PadAccess,
 ) {
-    let mut ended = state.realtime.subscribe(&user.token_hash);
     let user_id = user.me.id;
     let mut rights = state.realtime.watch_rights(user_id);
     let token_hash = user.token_hash.clone();
@@ -405,6 +409,7 @@ async fn connection(
     let mut announced: Vec<(u64, u64)> = Vec::new();
     let mut bucket = TokenBucket::new(MESSAGES_PER_SECOND, MESSAGE_BURST, Instant::now());
     let mut heartbeat = crate::ws::Heartbeat::new();
+    let mut activity = crate::ws::Activity::new();
     let closing: Option<Close> = loop {
         tokio::select! {
             () = crate::ws::session_over(&mut ended) => break Some(Close::SESSION_ENDED),
@@ -439,6 +444,11 @@ async fn connection(
                     let Ok(mut message) = Message::decode(&data) else {
                         break Some(Close::MALFORMED);
                     };
+                    // Typing and moving the caret keep the session alive; a sync (sent by
+                    // the editor itself on each reconnect) does not.
+                    if !matches!(message, Message::SyncStep1(_)) {
+                        activity.seen(&state, &token_hash);
+                    }
                     if let Message::Awareness(update) = &message {
                         // Relayed under the person's real name, whatever the sender wrote.
                         let Ok(stamped) = presence::stamp(update, &person) else {

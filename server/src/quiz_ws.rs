@@ -82,23 +82,28 @@ pub async fn upgrade(
     }
     let info = ClientInfo { user: user.me.id, name: user.me.display_name(), host };
     let id = session.id;
+    let ended = match crate::ws::watch_session(&state, &user).await {
+        Ok(ended) => ended,
+        Err(refused) => return refused,
+    };
     // A lecture hall holds thousands of these sockets, each reading a few small frames: a
     // 4 KiB read buffer (it grows for a larger frame) instead of tungstenite's 128 KiB.
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(4096)
         .write_buffer_size(4096)
-        .on_upgrade(move |socket| run(socket, state, user, id, info))
+        .on_upgrade(move |socket| run(socket, state, user, ended, id, info))
 }
 
 async fn run(
     mut socket: WebSocket,
     state: AppState,
     user: Arc<CurrentUser>,
+    mut ended: tokio::sync::watch::Receiver<bool>,
     session: domain::LiveSessionId,
     info: ClientInfo,
 ) {
-    let mut ended = state.realtime.subscribe(&user.token_hash);
+    let mut activity = crate::ws::Activity::new();
     let (out, mut frames) = mpsc::channel::<Arc<str>>(CLIENT_QUEUE);
     let Some((id, hub)) = state.live.attach(&state.db, session, info, out).await else {
         let _ = socket.send(Message::Close(None)).await;
@@ -124,6 +129,7 @@ async fn run(
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Text(t))) => match serde_json::from_str::<ClientMessage>(t.as_str()) {
                     Ok(msg) => {
+                        activity.seen(&state, &user.token_hash);
                         if hub.send(HubInput::Message { id, msg }).await.is_err() { break; }
                     }
                     Err(_) => {

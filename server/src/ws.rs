@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// Largest message accepted from a client.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -33,6 +34,53 @@ pub fn authenticate(
         return Err((StatusCode::FORBIDDEN, "Origine refusée."));
     }
     slot.0.ok_or((StatusCode::UNAUTHORIZED, login_hint))
+}
+
+/// Registers a connection being opened with its session, BEFORE the upgrade, then checks
+/// the session is still open: a logout that ends the session between the session layer's
+/// check and this subscription found no connection to close, and is seen here (401); one
+/// after it finds the subscription and closes the socket (4001). Call it last before
+/// `on_upgrade`, after any other check that may wait on the database.
+#[expect(clippy::result_large_err, reason = "the Err is the response itself, built once per refused upgrade")]
+pub async fn watch_session(state: &AppState, user: &CurrentUser) -> Result<watch::Receiver<bool>, Response> {
+    let ended = state.realtime.subscribe(&user.token_hash);
+    match app::server::session::still_open(&state.db, &state.auth, std::slice::from_ref(&user.token_hash)).await {
+        Ok(open) if open.contains(&user.token_hash) => Ok(ended),
+        Ok(_) => Err((StatusCode::UNAUTHORIZED, "Votre session est terminée : reconnectez-vous.").into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "checking a session at a WebSocket upgrade");
+            Err((StatusCode::SERVICE_UNAVAILABLE, "Préau est momentanément indisponible. Réessayez dans un instant.")
+                .into_response())
+        }
+    }
+}
+
+/// Refreshes the session from the person's own socket traffic (see
+/// `app::server::session::socket_activity`), consulting the shared registry at most once
+/// per [`app::server::session::REFRESH_EVERY_MS`] per connection.
+pub struct Activity {
+    next: tokio::time::Instant,
+}
+
+impl Activity {
+    pub fn new() -> Self {
+        Activity { next: tokio::time::Instant::now() }
+    }
+
+    /// The person did something on this connection.
+    pub fn seen(&mut self, state: &AppState, token_hash: &str) {
+        let now = tokio::time::Instant::now();
+        if now >= self.next {
+            self.next = now + Duration::from_millis(app::server::session::REFRESH_EVERY_MS.unsigned_abs());
+            app::server::session::socket_activity(state, token_hash);
+        }
+    }
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// The frame that closes a connection whose browser session ended (logout, deactivation).
@@ -97,15 +145,20 @@ pub async fn upgrade(
         Ok(user) => user,
         Err(refused) => return refused.into_response(),
     };
+    let ended = match watch_session(&state, &user).await {
+        Ok(ended) => ended,
+        Err(refused) => return refused,
+    };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(4096)
         .write_buffer_size(4096)
-        .on_upgrade(move |socket| run(socket, state, user))
+        .on_upgrade(move |socket| run(socket, user, ended))
 }
 
-async fn run(mut socket: WebSocket, state: AppState, user: Arc<CurrentUser>) {
-    let mut ended = state.realtime.subscribe(&user.token_hash);
+/// Its traffic (a keep-alive `ping`) does not refresh the session: it says the tab is
+/// open, not that someone uses it.
+async fn run(mut socket: WebSocket, user: Arc<CurrentUser>, mut ended: watch::Receiver<bool>) {
     let hello = serde_json::json!({ "type": "bonjour", "utilisateur": user.me.display_name() }).to_string();
     if socket.send(Message::Text(hello.into())).await.is_err() {
         return;

@@ -32,6 +32,8 @@ pub struct Realtime {
     people: Arc<Mutex<HashMap<UserId, watch::Sender<u64>>>>,
     pads: Arc<Mutex<HashMap<PadId, watch::Sender<Arc<PadAccess>>>>>,
     presence: Presence,
+    /// When socket traffic last refreshed each session's `last_seen_at` (ms).
+    touched: Arc<Mutex<HashMap<String, i64>>>,
     /// Where the changes made here go for the other processes (none on a single node).
     forward: Arc<OnceLock<mpsc::UnboundedSender<RealtimeEvent>>>,
 }
@@ -137,10 +139,36 @@ impl Realtime {
         }
     }
 
+    /// The sessions with at least one open connection here (token hashes).
+    pub fn open_session_hashes(&self) -> Vec<String> {
+        let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        map.iter().filter(|(_, tx)| tx.receiver_count() > 0).map(|(h, _)| h.clone()).collect()
+    }
+
+    /// Whether a session's socket traffic should refresh its `last_seen_at` now (`now`, in
+    /// ms): true at most once per `every` per session; the caller then writes it.
+    pub fn touch_due(&self, token_hash: &str, now: i64, every: i64) -> bool {
+        let mut map = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get_mut(token_hash) {
+            Some(last) if now - *last < every => false,
+            Some(last) => {
+                *last = now;
+                true
+            }
+            None => {
+                map.insert(token_hash.to_string(), now);
+                true
+            }
+        }
+    }
+
     /// Drops entries whose connections have all closed.
     pub fn prune(&self) {
         let mut map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, tx| tx.receiver_count() > 0);
+        let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+        touched.retain(|h, _| map.contains_key(h));
+        drop(touched);
         drop(map);
         let mut people = self.people.lock().unwrap_or_else(|e| e.into_inner());
         people.retain(|_, tx| tx.receiver_count() > 0);

@@ -8,6 +8,7 @@ use crate::auth::{EstablishmentInfo, Me};
 use crate::error::AppError;
 use domain::{ClassId, EstablishmentId, GroupId, Membership, Role, Service, SubjectId, TeachingUnit, UserId, Viewer};
 use sqlx::Row;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// The logged-in person behind a request.
@@ -67,16 +68,80 @@ pub async fn delete(db: &Db, token_hash: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Removes sessions past their idle or absolute timeout; returns how many. They are already
-/// refused at each request; this keeps the table to the sessions still open.
-pub async fn purge_expired(db: &Db, config: &AuthConfig) -> Result<u64, sqlx::Error> {
+/// `last_seen_at` is written at most once per this long per session, by requests and by
+/// socket traffic alike: a session is refreshed to the minute, and reads stay cheap.
+pub const REFRESH_EVERY_MS: i64 = 60_000;
+
+/// Removes sessions past their idle or absolute timeout and returns their token hashes, so
+/// that their open sockets are closed too ([`end_closed_sessions`]). They are already refused
+/// at each request; this keeps the table to the sessions still open.
+pub async fn purge_expired(db: &Db, config: &AuthConfig) -> Result<Vec<String>, sqlx::Error> {
     let now = now_ms();
-    let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+    sqlx::query_scalar("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2 RETURNING token_hash")
         .bind(now - config.idle_timeout_ms)
         .bind(now - config.absolute_timeout_ms)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected())
+        .fetch_all(db)
+        .await
+}
+
+/// Of these sessions, the ones still open: present, within both timeouts, their person
+/// active. Asked in batches (a node may hold thousands of sockets).
+pub async fn still_open(db: &Db, config: &AuthConfig, token_hashes: &[String]) -> Result<HashSet<String>, sqlx::Error> {
+    let now = now_ms();
+    let mut open = HashSet::new();
+    for batch in token_hashes.chunks(500) {
+        let list: Vec<String> = (0..batch.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT s.token_hash FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.last_seen_at >= $1 AND s.created_at >= $2 AND u.active = 1 AND s.token_hash IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query_scalar::<_, String>(&sql)
+            .bind(now - config.idle_timeout_ms)
+            .bind(now - config.absolute_timeout_ms);
+        for h in batch {
+            q = q.bind(h);
+        }
+        open.extend(q.fetch_all(db).await?);
+    }
+    Ok(open)
+}
+
+/// Ends the sessions that expired, and closes the sockets of every session that is no longer
+/// open, whatever ended it (expiry, a deletion whose announcement was lost, a deactivation on
+/// another node): run by the housekeeping loop and after the node bus listens again.
+/// Returns how many sessions were purged and how many with open sockets were found closed.
+pub async fn end_closed_sessions(state: &AppState) -> Result<(usize, usize), sqlx::Error> {
+    let purged = purge_expired(&state.db, &state.auth).await?;
+    state.realtime.end_sessions(purged.iter());
+    let watched = state.realtime.open_session_hashes();
+    let open = still_open(&state.db, &state.auth, &watched).await?;
+    let closed: Vec<String> = watched.into_iter().filter(|h| !open.contains(h)).collect();
+    state.realtime.end_sessions(closed.iter());
+    Ok((purged.len(), closed.len()))
+}
+
+/// Socket traffic the person made (typing in a pad, answering a quiz) keeps their session
+/// alive as a request would: `last_seen_at` is written in the background, at most once per
+/// [`REFRESH_EVERY_MS`] per session in this process. An expired session is not revived (the
+/// housekeeping loop closes its sockets).
+pub fn socket_activity(state: &AppState, token_hash: &str) {
+    let now = now_ms();
+    if !state.realtime.touch_due(token_hash, now, REFRESH_EVERY_MS) {
+        return;
+    }
+    let (db, hash, idle) = (state.db.clone(), token_hash.to_string(), state.auth.idle_timeout_ms);
+    tokio::spawn(async move {
+        let done = sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at >= $3")
+            .bind(now)
+            .bind(&hash)
+            .bind(now - idle)
+            .execute(&db)
+            .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "could not refresh a session from its socket's traffic");
+        }
+    });
 }
 
 /// Ends every session of a user (deactivation, password change).
@@ -135,9 +200,11 @@ pub async fn load(state: &AppState, token: &str) -> Result<Option<CurrentUser>, 
         now - last_seen > state.auth.idle_timeout_ms || now - created > state.auth.absolute_timeout_ms || active == 0;
     if expired {
         delete(db, &token_hash).await?;
+        // Its sockets too, on every node (they may not have made a request since).
+        state.realtime.end_sessions([&token_hash]);
         return Ok(None);
     }
-    if now - last_seen > 60_000 {
+    if now - last_seen > REFRESH_EVERY_MS {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(&token_hash)

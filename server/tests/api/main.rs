@@ -22,4 +22,5 @@ mod quiz_live;
 mod quiz_results;
 mod quizzes;
 mod security;
+mod session_sockets;
 mod websocket;
