@@ -41,7 +41,6 @@ pub fn authenticate(
 /// check and this subscription found no connection to close, and is seen here (401); one
 /// after it finds the subscription and closes the socket (4001). Call it last before
 /// `on_upgrade`, after any other check that may wait on the database.
-#[expect(clippy::result_large_err, reason = "the Err is the response itself, built once per refused upgrade")]
 pub async fn watch_session(state: &AppState, user: &CurrentUser) -> Result<watch::Receiver<bool>, Response> {
     let ended = state.realtime.subscribe(&user.token_hash);
     match app::server::session::still_open(&state.db, &state.auth, std::slice::from_ref(&user.token_hash)).await {
