@@ -43,7 +43,9 @@ async fn login_inner(identifiant: String, mot_de_passe: String, suivant: Option<
         .await?
         .max(db::throttle_wait(&st.db, &ip_key, &ADDRESS_POLICY).await?);
     if wait > 0 {
-        audit::record(
+        // No password is hashed for a throttled attempt, so a flood of them is cheap to send:
+        // one audit row per address and minute, with a count, not one per request.
+        audit::record_coalesced(
             &st.db,
             audit::Entry {
                 establishment: None,
@@ -53,6 +55,7 @@ async fn login_inner(identifiant: String, mot_de_passe: String, suivant: Option<
                 detail: "",
                 ip: &ip,
             },
+            &ip,
         )
         .await?;
         return Err(AppError::Throttled(wait));

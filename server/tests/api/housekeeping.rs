@@ -51,3 +51,36 @@ async fn a_retention_below_one_day_is_refused_in_french() {
         .expect_err("refused");
     assert_eq!(e.to_string(), "PREAU_AUDIT_RETENTION_DAYS doit être au moins 1");
 }
+
+/// Issue 14, item 4: 5,000 throttled login attempts from one address leave a bounded number
+/// of rows: the failures actually verified, and one audit row per minute for the rest, whose
+/// count says how many there were.
+#[tokio::test]
+async fn a_flood_of_throttled_logins_writes_a_bounded_number_of_rows() {
+    let app = spawn_app_with(&[]).await;
+    let audit_before = app.count("SELECT COUNT(*) FROM audit_log").await;
+    let s = app.session();
+    let started = now_ms();
+    let mut throttled = 0;
+    for _ in 0..5_000 {
+        let (status, _) = s.login("demo.eleve", "pas le bon mot de passe").await;
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            throttled += 1;
+        }
+    }
+    let minutes = (now_ms() - started) / 60_000 + 2;
+    let failed = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").await;
+    let throttled_rows = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login_throttled'").await;
+    let counted =
+        app.count("SELECT COALESCE(SUM(repeat_count), 0) FROM audit_log WHERE action = 'login_throttled'").await;
+    assert_eq!(failed + throttled, 5_000, "each attempt was either verified or throttled");
+    assert_eq!(counted, throttled, "every throttled attempt is counted");
+    assert!(throttled_rows <= minutes, "{throttled_rows} rows for {throttled} throttled attempts");
+    assert!(failed <= 5 + 20, "only the free allowance and one per elapsed delay are verified: {failed}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log").await - audit_before, failed + throttled_rows);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM login_throttle").await,
+        2,
+        "one counter for the account, one for the address"
+    );
+}
