@@ -71,8 +71,9 @@ async fn a_flood_of_throttled_logins_writes_a_bounded_number_of_rows() {
     let minutes = (now_ms() - started) / 60_000 + 2;
     let failed = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").await;
     let throttled_rows = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login_throttled'").await;
-    let counted =
-        app.count("SELECT COALESCE(SUM(repeat_count), 0) FROM audit_log WHERE action = 'login_throttled'").await;
+    let counted = app
+        .count("SELECT CAST(COALESCE(SUM(repeat_count), 0) AS BIGINT) FROM audit_log WHERE action = 'login_throttled'")
+        .await;
     assert_eq!(failed + throttled, 5_000, "each attempt was either verified or throttled");
     assert_eq!(counted, throttled, "every throttled attempt is counted");
     assert!(throttled_rows <= minutes, "{throttled_rows} rows for {throttled} throttled attempts");
