@@ -17,7 +17,7 @@ async fn login_sets_an_http_only_cookie_and_logout_ends_the_session() {
         .send()
         .await
         .expect("login sent");
-    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(res.status(), StatusCode::OK);
     let cookie = res.headers().get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     assert!(cookie.starts_with("preau_session="), "{cookie}");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
@@ -38,8 +38,8 @@ async fn login_sets_an_http_only_cookie_and_logout_ends_the_session() {
     assert_eq!(me.username, "demo.eleve");
     assert_eq!(me.roles, vec![domain::Role::Student]);
 
-    let (status, _) = s.call::<()>("/api/deconnexion", &[]).await;
-    assert!(status.is_success());
+    let (status, result) = s.call::<()>("/api/deconnexion", &[]).await;
+    assert_eq!((status, result), (StatusCode::OK, Ok(())));
     assert_eq!(s.whoami().await, None);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 }
@@ -49,8 +49,8 @@ async fn each_login_gets_a_new_token_and_the_old_one_stops_working() {
     let app = spawn_app().await;
     let s = app.login_as("demo.prof").await;
     let first = s.cookie_header().expect("cookie");
-    let (status, _) = s.login("demo.prof", PASSWORD).await;
-    assert!(status.is_success());
+    let (status, result) = s.login("demo.prof", PASSWORD).await;
+    assert_eq!((status, result), (StatusCode::OK, Ok(())));
     let second = s.cookie_header().expect("cookie");
     assert_ne!(first, second);
 
@@ -151,15 +151,15 @@ async fn repeated_failures_slow_the_account_down_without_locking_it_for_good() {
     assert!((1..=60).contains(&secs), "{secs}");
     assert!(AppError::Throttled(secs).message().starts_with("Trop de tentatives incorrectes. Patientez"));
     // Another account from the same address is not held up by this one.
-    let (status, _) = s.login("demo.parent", PASSWORD).await;
-    assert!(status.is_success());
+    let (status, result) = s.login("demo.parent", PASSWORD).await;
+    assert_eq!((status, result), (StatusCode::OK, Ok(())));
     // Once the delay has passed (simulated by ageing the counter), the right password works.
     sqlx::query("UPDATE login_throttle SET last_failure_at = last_failure_at - 120000")
         .execute(&app.db)
         .await
         .expect("ageing the counter");
-    let (status, _) = s.login("demo.eleve", PASSWORD).await;
-    assert!(status.is_success());
+    let (status, result) = s.login("demo.eleve", PASSWORD).await;
+    assert_eq!((status, result), (StatusCode::OK, Ok(())));
 }
 
 #[tokio::test]
@@ -226,14 +226,26 @@ async fn an_administrator_made_on_the_command_line_activates_with_the_code_once(
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{weak}: {result:?}");
     }
     let (status, result) = activate("un-tres-long-mot-de-passe", "AAAA-BBBB-CC".into()).await;
-    assert!(!status.is_success(), "a wrong code: {result:?}");
+    assert_eq!((status, result), (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Err(AppError::Invalid {
+            field: "code".into(),
+            reason: "Identifiant ou code d'activation incorrect, ou code expiré. Vérifiez la lettre remise par l'établissement.".into()
+        })
+    ), "a wrong code");
 
     let typed = code.to_lowercase().replace('-', " ");
     let s = app.activate("a.martin", &typed, "un-tres-long-mot-de-passe").await;
     let me = s.whoami().await.expect("logged in after activation");
     assert_eq!(me.roles, vec![domain::Role::Admin]);
     let (status, again) = activate("un-autre-long-mot-de-passe", code).await;
-    assert!(!status.is_success(), "a code works once: {again:?}");
+    assert_eq!((status, again), (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Err(AppError::Invalid {
+            field: "code".into(),
+            reason: "Identifiant ou code d'activation incorrect, ou code expiré. Vérifiez la lettre remise par l'établissement.".into()
+        })
+    ), "a code works once");
     app.login_with("a.martin", "un-tres-long-mot-de-passe").await;
 }
 
