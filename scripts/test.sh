@@ -34,7 +34,10 @@ cargo clippy -p domain -p app -p server --all-targets -- -D warnings
 cargo clippy -p frontend -p app --features frontend/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "unit and integration tests (database: $([ -n "$pg" ] && echo PostgreSQL || echo SQLite))"
-cargo test -p domain -p app -p server
+# --tests: libraries, binaries and integration tests, not the examples (load and benchmark
+# binaries, which clippy has checked above; linking each would take another disk-full of
+# debug binaries). There are no doc tests.
+cargo test -p domain -p app -p server --tests
 
 traces="${PREAU_EDITING_TRACES:-../shared/data/editing-traces}"
 if [ -z "$pg" ]; then
@@ -62,4 +65,4 @@ if [ -n "$pg" ]; then
   psql "$pg" -qc "DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)" >/dev/null
 fi
 
-step "all tests passed"
+step "all tests passed (target/ holds $(du -sh "${CARGO_TARGET_DIR:-target}" | cut -f1))"
