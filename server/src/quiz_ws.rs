@@ -7,11 +7,11 @@
 //! session ends, the peer stops answering pings, or the hub drops it.
 
 use crate::ws::{Heartbeat, authenticate, session_ended, session_over};
-use app::auth::db::{throttle_fail, throttle_wait};
+use app::auth::db::{throttle_refund, throttle_take};
 use app::quizzes::hub::{CLIENT_QUEUE, ClientInfo, HubInput};
 use app::quizzes::live_db;
+use app::server::AppState;
 use app::server::session::{CurrentUser, SessionSlot};
-use app::server::{AppState, ClientIp};
 use axum::Extension;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
@@ -39,7 +39,6 @@ fn internal(e: impl std::fmt::Display) -> Response {
 pub async fn upgrade(
     State(state): State<AppState>,
     Extension(slot): Extension<SessionSlot>,
-    Extension(ip): Extension<ClientIp>,
     Path(code): Path<String>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
@@ -48,8 +47,10 @@ pub async fn upgrade(
         Ok(user) => user,
         Err(refused) => return refused.into_response(),
     };
-    let key = format!("quiz-code-ip:{}", ip.0);
-    match throttle_wait(&state.db, &key, &JOIN_CODE_POLICY).await {
+    // Counted before the code is looked up, against the person (never the address: a class
+    // shares one); a code that leads somewhere gives its attempt back.
+    let key = app::quizzes::live::ssr::join_throttle_key(user.me.id);
+    match throttle_take(&state.db, &key, &JOIN_CODE_POLICY).await {
         Ok(0) => {}
         Ok(wait) => {
             return text(
@@ -71,11 +72,11 @@ pub async fn upgrade(
         Err(_) => None,
     };
     let Some(session) = found.filter(|s| !user.viewer.roles_in(s.establishment).is_empty()) else {
-        if let Err(e) = throttle_fail(&state.db, &key, &JOIN_CODE_POLICY).await {
-            return internal(e);
-        }
         return text(StatusCode::NOT_FOUND, NO_SESSION);
     };
+    if let Err(e) = throttle_refund(&state.db, &key).await {
+        return internal(e);
+    }
     let host = is_live_host(&user.viewer, &session.access());
     if !host && !can_join_live(&user.viewer, &session.access()) {
         return text(StatusCode::FORBIDDEN, "Cette session est réservée aux élèves de l'établissement.");

@@ -51,7 +51,7 @@ async fn change_password_inner(current: String, new: String, confirmation: Strin
     let st = state()?;
     let ip = session::client_ip();
     let key = format!("pw:{}", user.me.id.0);
-    let wait = db::throttle_wait(&st.db, &key, &ACCOUNT_POLICY).await?;
+    let wait = db::throttle_take(&st.db, &key, &ACCOUNT_POLICY).await?;
     if wait > 0 {
         return Err(AppError::Throttled(wait));
     }
@@ -60,7 +60,6 @@ async fn change_password_inner(current: String, new: String, confirmation: Strin
     }
     let stored = db::credentials(&st.db, &user.me.username).await?.and_then(|c| c.password_hash);
     if !st.hasher.verify(current, stored).await? {
-        db::throttle_fail(&st.db, &key, &ACCOUNT_POLICY).await?;
         let entry = audit::Entry {
             establishment: user.establishment(),
             actor: Some(user.me.id),
@@ -72,6 +71,8 @@ async fn change_password_inner(current: String, new: String, confirmation: Strin
         audit::record(&st.db, entry).await?;
         return Err(wrong_current_password());
     }
+    // The right current password: the attempts counted so far are forgiven.
+    db::throttle_reset(&st.db, &key).await?;
     let username = Username::parse(&user.me.username)?;
     let password = NewPassword::parse(&new, &username)?;
     if new != confirmation {
@@ -95,7 +96,6 @@ async fn change_password_inner(current: String, new: String, confirmation: Strin
     audit::record(&mut *tx, entry).await?;
     tx.commit().await?;
     st.realtime.end_sessions(ended.iter());
-    db::throttle_reset(&st.db, &key).await?;
     leptos_axum::redirect("/compte?fait=mot-de-passe");
     Ok(())
 }

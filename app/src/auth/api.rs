@@ -37,11 +37,10 @@ async fn login_inner(identifiant: String, mot_de_passe: String, suivant: Option<
     if mot_de_passe.chars().count() > domain::PASSWORD_MAX_CHARS {
         return Err(AppError::BadCredentials);
     }
+    // Counted before the password is checked (concurrent guesses cannot slip past the count);
+    // a success resets it.
     let account_key = format!("u:{username}");
-    let ip_key = format!("ip:{ip}");
-    let wait = db::throttle_wait(&st.db, &account_key, &ACCOUNT_POLICY)
-        .await?
-        .max(db::throttle_wait(&st.db, &ip_key, &ADDRESS_POLICY).await?);
+    let wait = db::throttle_take(&st.db, &account_key, &ACCOUNT_POLICY).await?;
     if wait > 0 {
         // No password is hashed for a throttled attempt, so a flood of them is cheap to send:
         // one audit row per address and minute, with a count, not one per request.
@@ -61,12 +60,18 @@ async fn login_inner(identifiant: String, mot_de_passe: String, suivant: Option<
         return Err(AppError::Throttled(wait));
     }
 
+    // The address never refuses a correct password (a school shares one at 8:00): its
+    // failures only make its checks take turns.
+    let ip_key = format!("ip:{ip}");
     let creds = db::credentials(&st.db, username.as_str()).await?;
     let stored = creds.as_ref().and_then(|c| c.password_hash.clone());
-    let ok = st.hasher.verify(mot_de_passe, stored).await?;
+    let ok = if db::address_slowed(&st.db, &ip_key, &ADDRESS_POLICY).await? {
+        st.hasher.verify_in_lane(&ip, &ADDRESS_POLICY, mot_de_passe, stored).await?
+    } else {
+        st.hasher.verify(mot_de_passe, stored).await?
+    };
     let Some(creds) = creds.filter(|_| ok) else {
-        db::throttle_fail(&st.db, &account_key, &ACCOUNT_POLICY).await?;
-        db::throttle_fail(&st.db, &ip_key, &ADDRESS_POLICY).await?;
+        db::address_fail(&st.db, &ip_key, &ADDRESS_POLICY).await?;
         audit::record(
             &st.db,
             audit::Entry {
@@ -241,11 +246,10 @@ async fn activate_inner(
     let st = state()?;
     let ip = session::client_ip();
     let username = Username::parse(&identifiant)?;
+    // Per account only, counted before the code is checked: a code has 31^10 values, and an
+    // address counter would stop a whole school activating its accounts on the first morning.
     let key = format!("act:{username}");
-    let ip_key = format!("ip:{ip}");
-    let wait = db::throttle_wait(&st.db, &key, &ACCOUNT_POLICY)
-        .await?
-        .max(db::throttle_wait(&st.db, &ip_key, &ADDRESS_POLICY).await?);
+    let wait = db::throttle_take(&st.db, &key, &ACCOUNT_POLICY).await?;
     if wait > 0 {
         return Err(AppError::Throttled(wait));
     }
@@ -257,8 +261,6 @@ async fn activate_inner(
             && a.expires_at.is_some_and(|t| t > crate::server::db::now_ms())
     });
     let Some(account) = account.filter(|_| valid) else {
-        db::throttle_fail(&st.db, &key, &ACCOUNT_POLICY).await?;
-        db::throttle_fail(&st.db, &ip_key, &ADDRESS_POLICY).await?;
         audit::record(
             &st.db,
             audit::Entry {
@@ -276,6 +278,8 @@ async fn activate_inner(
             reason: "Identifiant ou code d'activation incorrect, ou code expiré. Vérifiez la lettre remise par l'établissement.".into(),
         });
     };
+    // The right code: the attempts counted so far are forgiven (a weak new password is not a guess).
+    db::throttle_reset(&st.db, &key).await?;
     let password = NewPassword::parse(&mot_de_passe, &username)?;
     if mot_de_passe != confirmation {
         return Err(AppError::Invalid {
@@ -287,7 +291,6 @@ async fn activate_inner(
     if !db::complete_activation(&st.db, account.id, &phc).await? {
         return Err(AppError::Conflict("Ce compte est déjà activé. Connectez-vous avec votre mot de passe.".into()));
     }
-    db::throttle_reset(&st.db, &key).await?;
     start_session(&st, account.id, &ip, audit::action::ACTIVATION).await?;
     leptos_axum::redirect("/");
     Ok(())

@@ -2,7 +2,7 @@
 
 use crate::server::db::{Db, now_ms};
 use domain::UserId;
-use domain::throttle::ThrottlePolicy;
+use domain::throttle::{AddressPolicy, ThrottlePolicy};
 use sqlx::Row;
 
 pub struct Credentials {
@@ -61,8 +61,61 @@ pub async fn complete_activation(db: &Db, user: UserId, phc: &str) -> Result<boo
     Ok(done.rows_affected() == 1)
 }
 
-/// Seconds to wait before `key` may try again (0: go ahead).
-pub async fn throttle_wait(db: &Db, key: &str, policy: &ThrottlePolicy) -> Result<u64, sqlx::Error> {
+/// Counts one attempt for `key` *before* it is checked, in one statement that also refuses
+/// it while the policy's delay runs (the delay is evaluated by the database from
+/// `ThrottlePolicy::delay_steps`), so concurrent attempts cannot all read "no wait" before the
+/// first failure is counted. Answers 0 when the attempt may go ahead (it is counted), or the
+/// seconds to wait (nothing is counted). A success then resets (`throttle_reset`) or refunds
+/// (`throttle_refund`) its attempt.
+pub async fn throttle_take(db: &Db, key: &str, policy: &ThrottlePolicy) -> Result<u64, sqlx::Error> {
+    let now = now_ms();
+    let forget_ms = (policy.forget_after_secs * 1000) as i64;
+    // The steps are the policy's own constants, never input: safe to write into the SQL.
+    let mut delay_ms = String::from("CASE");
+    for (failures, secs) in policy.delay_steps() {
+        delay_ms.push_str(&format!(" WHEN login_throttle.failures <= {failures} THEN {}", secs * 1000));
+    }
+    delay_ms.push_str(&format!(" ELSE {} END", policy.max_delay_secs * 1000));
+    let sql = format!(
+        "INSERT INTO login_throttle (throttle_key, failures, last_failure_at) VALUES ($1, 1, $2)
+         ON CONFLICT (throttle_key) DO UPDATE SET
+           failures = CASE WHEN $2 - login_throttle.last_failure_at >= $3 THEN 1 ELSE login_throttle.failures + 1 END,
+           last_failure_at = $2
+         WHERE $2 - login_throttle.last_failure_at >= $3 OR $2 - login_throttle.last_failure_at >= {delay_ms}
+         RETURNING failures"
+    );
+    let counted = sqlx::query(&sql).bind(key).bind(now).bind(forget_ms).fetch_optional(db).await?;
+    if counted.is_some() {
+        return Ok(0);
+    }
+    let row = sqlx::query("SELECT failures, last_failure_at FROM login_throttle WHERE throttle_key = $1")
+        .bind(key)
+        .fetch_optional(db)
+        .await?;
+    let wait = match row {
+        Some(r) => {
+            let failures: i64 = r.try_get("failures")?;
+            let last: i64 = r.try_get("last_failure_at")?;
+            policy.wait_secs(failures.clamp(0, u32::MAX as i64) as u32, last, now)
+        }
+        None => 0,
+    };
+    // Refused a moment ago: the delay may have ended since, but this attempt waits at least 1 s.
+    Ok(wait.max(1))
+}
+
+/// Gives back the attempt `throttle_take` counted, when it turned out right (a live-quiz code
+/// that leads to a session): only failures accumulate.
+pub async fn throttle_refund(db: &Db, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE throttle_key = $1 AND failures > 0")
+        .bind(key)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether failures from the address `key` slow its password checks down (`AddressPolicy`).
+pub async fn address_slowed(db: &Db, key: &str, policy: &AddressPolicy) -> Result<bool, sqlx::Error> {
     let row = sqlx::query("SELECT failures, last_failure_at FROM login_throttle WHERE throttle_key = $1")
         .bind(key)
         .fetch_optional(db)
@@ -71,14 +124,15 @@ pub async fn throttle_wait(db: &Db, key: &str, policy: &ThrottlePolicy) -> Resul
         Some(r) => {
             let failures: i64 = r.try_get("failures")?;
             let last: i64 = r.try_get("last_failure_at")?;
-            policy.wait_secs(failures.clamp(0, u32::MAX as i64) as u32, last, now_ms())
+            policy.is_slowed(failures.clamp(0, u32::MAX as i64) as u32, last, now_ms())
         }
-        None => 0,
+        None => false,
     })
 }
 
-/// Counts one more failure for `key` in one statement (an old counter starts again from one).
-pub async fn throttle_fail(db: &Db, key: &str, policy: &ThrottlePolicy) -> Result<(), sqlx::Error> {
+/// Counts one more failure of the address `key` in one statement (a counter older than
+/// `forget_after_secs` starts again from one).
+pub async fn address_fail(db: &Db, key: &str, policy: &AddressPolicy) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO login_throttle (throttle_key, failures, last_failure_at) VALUES ($1, 1, $2)

@@ -281,24 +281,32 @@ pub mod ssr {
         format!("{host}/rejoindre")
     }
 
+    /// The throttle key of the codes a person tries (`JOIN_CODE_POLICY`): per person, never per
+    /// address, so a class behind one address never waits for one pupil's typos.
+    pub fn join_throttle_key(user: domain::UserId) -> String {
+        format!("quiz-code-user:{}", user.0)
+    }
+
     /// The session a code leads to for this person, and whether they run it. Checked as the
-    /// WebSocket's upgrade checks: the address's throttle first, then the code (a wrong one
-    /// counts as a failure; a malformed one is only explained), then who may join.
+    /// WebSocket's upgrade checks: a malformed code is only explained; otherwise the attempt is
+    /// counted against the person first (refused while their delay runs), then the code (a
+    /// right one gives its attempt back), then who may join.
     pub async fn find(raw: &str) -> Result<(LiveJoin, bool), AppError> {
         let st = state()?;
         let user = require_user()?;
-        let key = format!("quiz-code-ip:{}", crate::server::session::client_ip());
-        let wait = crate::auth::db::throttle_wait(&st.db, &key, &JOIN_CODE_POLICY).await?;
+        let code = JoinCode::parse(raw)?;
+        let key = join_throttle_key(user.me.id);
+        let wait = crate::auth::db::throttle_take(&st.db, &key, &JOIN_CODE_POLICY).await?;
         if wait > 0 {
             return Err(AppError::Throttled(wait));
         }
-        let code = JoinCode::parse(raw)?;
         let found =
             live_db::live_by_code(&st.db, &code).await?.filter(|s| !user.viewer.roles_in(s.establishment).is_empty());
         let Some(row) = found else {
-            crate::auth::db::throttle_fail(&st.db, &key, &JOIN_CODE_POLICY).await?;
             return Err(AppError::Invalid { field: "code".into(), reason: NO_SESSION.into() });
         };
+        // A code that leads somewhere costs nothing: only wrong ones accumulate.
+        crate::auth::db::throttle_refund(&st.db, &key).await?;
         let host = is_live_host(&user.viewer, &row.access());
         if !host && !can_join_live(&user.viewer, &row.access()) {
             return Err(AppError::Invalid {

@@ -7,8 +7,10 @@ use crate::error::AppError;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use std::sync::Arc;
+use domain::throttle::AddressPolicy;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
 /// Hash requests allowed to wait for a core before new ones are refused.
@@ -21,6 +23,25 @@ pub struct PasswordHasher {
     /// A real hash of a random password, verified against when the user does not exist, so
     /// an unknown username takes as long as a wrong password.
     dummy_hash: Arc<String>,
+    /// One lane per slowed address (`AddressPolicy`): its password checks take turns there.
+    lanes: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+}
+
+/// A place in an address's lane; the lane goes when its last user leaves.
+struct InLane {
+    lanes: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    address: String,
+    gate: Arc<Semaphore>,
+}
+
+impl Drop for InLane {
+    fn drop(&mut self) {
+        let mut lanes = self.lanes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Held by the map and by this place only: nobody else is in the lane.
+        if Arc::strong_count(&self.gate) == 2 {
+            lanes.remove(&self.address);
+        }
+    }
 }
 
 impl PasswordHasher {
@@ -32,6 +53,7 @@ impl PasswordHasher {
             running: Arc::new(Semaphore::new(cores)),
             waiting: Arc::new(AtomicUsize::new(0)),
             dummy_hash: Arc::new(dummy_hash),
+            lanes: Arc::default(),
         })
     }
 
@@ -65,6 +87,38 @@ impl PasswordHasher {
         let phc = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
         let ok = self.run(move || verify_blocking(&password, &phc)).await?;
         Ok(known && ok)
+    }
+}
+
+impl PasswordHasher {
+    /// `verify` for an address that failures slow down: its checks take turns in the address's
+    /// lane (`policy.checks_at_once` at a time, per server), so spraying guesses from one
+    /// address gets one hash at a time, while a correct password still gets in after its turn.
+    /// Past `policy.max_waiting` waiting, `AppError::Busy`.
+    pub async fn verify_in_lane(
+        &self,
+        address: &str,
+        policy: &AddressPolicy,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, AppError> {
+        let place = {
+            let mut lanes = self.lanes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let gate =
+                lanes.entry(address.to_string()).or_insert_with(|| Arc::new(Semaphore::new(policy.checks_at_once)));
+            // The map's own reference, the ones checking and the ones waiting.
+            if Arc::strong_count(gate) > 1 + policy.checks_at_once + policy.max_waiting {
+                return Err(AppError::Busy);
+            }
+            InLane { lanes: self.lanes.clone(), address: address.to_string(), gate: gate.clone() }
+        };
+        let _turn = place.gate.acquire().await.map_err(|_| AppError::Busy)?;
+        self.verify(password, stored).await
+    }
+
+    /// Addresses with a lane right now (someone of theirs checking or waiting).
+    pub fn lanes_open(&self) -> usize {
+        self.lanes.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
     }
 }
 

@@ -163,6 +163,111 @@ async fn repeated_failures_slow_the_account_down_without_locking_it_for_good() {
 }
 
 #[tokio::test]
+async fn a_school_behind_one_address_never_loses_a_correct_password_to_others_typos() {
+    let app = spawn_app().await;
+    let s = app.session();
+    // 70 mistyped usernames from one address (127.0.0.1), past the address's free failures.
+    for n in 0..70 {
+        let (status, result) = s.login(&format!("eleve.inconnu{n}"), "mauvais-mot-de-passe").await;
+        assert_eq!((status, result), (StatusCode::UNAUTHORIZED, Err(AppError::BadCredentials)), "typo {n}");
+    }
+    assert_eq!(app.count("SELECT failures FROM login_throttle WHERE throttle_key = 'ip:127.0.0.1'").await, 70);
+    // Another person's correct password goes through at once, from the same address.
+    let (status, result) = s.login("demo.prof", PASSWORD).await;
+    assert_eq!((status, result), (StatusCode::OK, Ok(())));
+    // And a wrong one is still only a wrong one: the address slows down, never refuses.
+    let other = app.session();
+    let (status, result) = other.login("demo.eleve", "mauvais-mot-de-passe").await;
+    assert_eq!((status, result), (StatusCode::UNAUTHORIZED, Err(AppError::BadCredentials)));
+    assert_eq!(app.count("SELECT failures FROM login_throttle WHERE throttle_key = 'ip:127.0.0.1'").await, 71);
+}
+
+#[tokio::test]
+async fn fifty_concurrent_guesses_get_only_the_free_attempts_checked() {
+    let app = spawn_app().await;
+    let allowed = domain::throttle::ACCOUNT_POLICY.free_failures as usize + 1;
+    let guesses = (0..50).map(|n| {
+        let s = app.session();
+        async move { s.login("demo.eleve", &format!("devinette-{n}")).await }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|a| **a == (StatusCode::UNAUTHORIZED, Err(AppError::BadCredentials))).count();
+    let refused = answers
+        .iter()
+        .filter(|(status, result)| {
+            *status == StatusCode::TOO_MANY_REQUESTS && matches!(result, Err(AppError::Throttled(_)))
+        })
+        .count();
+    assert_eq!((checked, refused), (allowed, 50 - allowed), "{answers:?}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'login_failed'").await,
+        allowed as i64,
+        "one audit entry per checked guess"
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_activation_codes_get_only_the_free_attempts_checked() {
+    let app = spawn_app().await;
+    let username = domain::Username::parse("b.durand").expect("username");
+    let first = domain::PersonName::parse("prenom", "Bruno").expect("name");
+    let last = domain::PersonName::parse("nom", "Durand").expect("name");
+    let uai = domain::Uai::parse("0671234A").expect("uai");
+    let code =
+        server::cli::create_admin(&app.db, &username, &first, &last, &server::cli::AdminScope::Establishment(uai))
+            .await
+            .expect("admin created");
+    let allowed = domain::throttle::ACCOUNT_POLICY.free_failures as usize + 1;
+    let wrong = AppError::Invalid {
+        field: "code".into(),
+        reason:
+            "Identifiant ou code d'activation incorrect, ou code expiré. Vérifiez la lettre remise par l'établissement."
+                .into(),
+    };
+    let guesses = (0..50).map(|n| {
+        let s = app.session();
+        async move {
+            let guess = format!("AAAA-BBBB-{n:02}");
+            s.call::<()>(
+                "/api/activation",
+                &[
+                    ("identifiant", "b.durand"),
+                    ("code", guess.as_str()),
+                    ("mot_de_passe", "un-tres-long-mot-de-passe"),
+                    ("confirmation", "un-tres-long-mot-de-passe"),
+                ],
+            )
+            .await
+        }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|a| **a == (StatusCode::UNPROCESSABLE_ENTITY, Err(wrong.clone()))).count();
+    let refused = answers
+        .iter()
+        .filter(|(status, result)| {
+            *status == StatusCode::TOO_MANY_REQUESTS && matches!(result, Err(AppError::Throttled(_)))
+        })
+        .count();
+    assert_eq!((checked, refused), (allowed, 50 - allowed), "{answers:?}");
+    // The right code still waits out the delay, then works.
+    let (status, result) = app
+        .session()
+        .call::<()>(
+            "/api/activation",
+            &[
+                ("identifiant", "b.durand"),
+                ("code", code.as_str()),
+                ("mot_de_passe", "un-tres-long-mot-de-passe"),
+                ("confirmation", "un-tres-long-mot-de-passe"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{result:?}");
+    app.exec("UPDATE login_throttle SET last_failure_at = last_failure_at - 120000").await;
+    app.activate("b.durand", &code, "un-tres-long-mot-de-passe").await;
+}
+
+#[tokio::test]
 async fn an_idle_session_ends_and_its_cookie_is_cleared() {
     let app = spawn_app().await;
     let s = app.login_as("demo.viesco").await;
