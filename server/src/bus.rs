@@ -23,7 +23,9 @@
 //! Notifications are not stored: one that arrives while the listening connection is down is
 //! lost. So each time the listener (re)connects, every pad open on this node catches up from
 //! the database ([`PadHub::resync_all`]), and so does every live quiz hub; rows are never lost (they are in the database) nor
-//! applied twice (each pad task knows the last `seq` it holds). A listener that stops hearing
+//! applied twice (each pad task knows the last `seq` it holds); and every open socket's session,
+//! rights and pad access are checked again against the database ([`recheck`]), so a logout, a
+//! class change or a lock announced meanwhile still takes effect. A listener that stops hearing
 //! its own heartbeat for [`SILENCE`] (a connection that died without a reset) is replaced.
 
 use crate::pads::PadHub;
@@ -176,6 +178,20 @@ async fn reload_access(state: AppState, mut pads: mpsc::UnboundedReceiver<PadId>
     }
 }
 
+/// After listening again: logouts, rights and access changes announced while this node was
+/// not listening are lost, so every open socket's session is checked against the database
+/// (closed 4001 when it ended), every connection reloads its person's rights, and every open
+/// pad's access is read again.
+async fn recheck(state: AppState, access: mpsc::UnboundedSender<PadId>) {
+    if let Err(e) = app::server::session::end_closed_sessions(&state).await {
+        tracing::error!(error = %e, "could not check the open sessions after listening again");
+    }
+    state.realtime.recheck_all_rights();
+    for pad in state.realtime.open_pads() {
+        let _ = access.send(pad);
+    }
+}
+
 /// What the listening task hears.
 enum Heard {
     /// Listening (again): what was announced before may have been missed.
@@ -201,6 +217,7 @@ async fn listen(state: AppState, hub: PadHub, url: String, node: String, access:
                         last_heard_self = Some(Instant::now());
                         hub.resync_all();
                         state.live.resync_all();
+                        tokio::spawn(recheck(state.clone(), access.clone()));
                     }
                     Some(Heard::Payload(p)) => match parse(&p) {
                         Some(Note::Row { pad, seq }) => hub.announced(pad, seq),

@@ -223,6 +223,21 @@ impl Realtime {
         names
     }
 
+    /// Tells every connection of this process to reload its person's rights and check them
+    /// again: after the node bus missed announcements, any of them may be stale.
+    pub fn recheck_all_rights(&self) {
+        let map = self.people.lock().unwrap_or_else(|e| e.into_inner());
+        for tx in map.values() {
+            tx.send_modify(|generation| *generation += 1);
+        }
+    }
+
+    /// The pads open in this process (with at least one connection watching their access).
+    pub fn open_pads(&self) -> Vec<PadId> {
+        let map = self.pads.lock().unwrap_or_else(|e| e.into_inner());
+        map.iter().filter(|(_, tx)| tx.receiver_count() > 0).map(|(pad, _)| *pad).collect()
+    }
+
     /// Number of sessions with at least one open connection.
     pub fn open_sessions(&self) -> usize {
         let map = self.sessions.lock().unwrap_or_else(|e| e.into_inner());

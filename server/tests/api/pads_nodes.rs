@@ -230,3 +230,50 @@ async fn when_a_nodes_listener_drops_it_reconnects_and_catches_up_from_the_datab
     }
     assert_eq!(b.doc.text(), text);
 }
+
+#[tokio::test]
+async fn a_logout_and_a_class_change_made_while_a_node_was_not_listening_still_reach_it() {
+    let Some((node_a, node_b)) = two_nodes("missed announcements").await else { return };
+    listening(&node_a, 2).await;
+    let prof = node_a.login_as("demo.prof").await;
+    let admin = node_a.login_as("demo.admin").await;
+    let eleve = node_b.login_as("demo.eleve").await;
+    let pad = create_pad(&prof, &class_4c(&node_a).await, "class").await;
+    let mut reader = Client::join(&node_b, &prof, pad, 1).await;
+    let mut student = Client::join(&node_b, &eleve, pad, 2).await;
+
+    // Node B's listener is cut and cannot come back while the changes are made on node A:
+    // their announcements reach nobody on B.
+    let database: String =
+        sqlx::query_scalar("SELECT CAST(current_database() AS TEXT)").fetch_one(&node_a.db).await.expect("its name");
+    let superuser = sqlx::AnyPool::connect(&std::env::var("DATABASE_URL").expect("DATABASE_URL")).await.expect("admin");
+    let allow = |yes: bool| {
+        let sql = format!("ALTER DATABASE {database} ALLOW_CONNECTIONS {yes}");
+        let superuser = superuser.clone();
+        async move { sqlx::query(&sql).execute(&superuser).await.expect("ALTER DATABASE") }
+    };
+    allow(false).await;
+    node_a
+        .exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .await;
+    let (status, _) = prof.call::<()>("/api/deconnexion", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let other = node_a.unit_id("classes", "0671234A", "5e B").await.to_string();
+    let (status, done) = admin
+        .call::<()>(
+            "/api/admin/utilisateur/modifier",
+            &[("identifiant", "demo.eleve"), ("nom", "Garnier"), ("prenom", "Léo"), ("classe", &other)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done:?}");
+    allow(true).await;
+
+    // Once listening again, node B checks what it may have missed against the database, well
+    // before its minute-long housekeeping would.
+    assert_eq!(reader.closed().await.0, close::SESSION_ENDED);
+    assert_eq!(student.closed().await.0, close::FORBIDDEN);
+    listening(&node_a, 2).await;
+}
