@@ -153,6 +153,13 @@ pub async fn run(settings: Settings, cli: Cli) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(settings.site_addr)
                 .await
                 .with_context(|| format!("listening on {}", settings.site_addr))?;
+            if let Some(addr) = settings.metrics_addr {
+                let metrics = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("listening for metrics on {addr}"))?;
+                tracing::info!(%addr, "metrics served at /metrics");
+                tokio::spawn(crate::serve_metrics(state.clone(), metrics));
+            }
             tracing::info!(addr = %settings.site_addr, settings = ?settings, "Préau is listening");
             crate::serve(state, listener).await
         }

@@ -12,6 +12,9 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// `LEPTOS_SITE_ADDR`: address to listen on (default 127.0.0.1:3000).
     pub site_addr: SocketAddr,
+    /// `PREAU_METRICS_ADDR`: where `/metrics` is served (Prometheus), never on the public
+    /// address; unset, no metrics are served.
+    pub metrics_addr: Option<SocketAddr>,
     /// `LEPTOS_SITE_ROOT`: folder with the built site (default `target/site`).
     pub site_root: String,
     /// `LEPTOS_SITE_PKG_DIR` (default `pkg`) and `LEPTOS_OUTPUT_NAME` (default `preau`).
@@ -43,6 +46,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("database", &redact_url(&self.database_url))
             .field("site_addr", &self.site_addr)
+            .field("metrics_addr", &self.metrics_addr)
             .field("public_url", &self.public_url)
             .field("demo", &self.demo)
             .finish_non_exhaustive()
@@ -109,6 +113,12 @@ impl Settings {
                 .unwrap_or_else(|| "127.0.0.1:3000".into())
                 .parse()
                 .context("LEPTOS_SITE_ADDR doit être une adresse comme 127.0.0.1:3000")?,
+            metrics_addr: match var(get, "PREAU_METRICS_ADDR") {
+                None => None,
+                Some(a) => Some(a.parse().with_context(|| {
+                    format!("PREAU_METRICS_ADDR doit être une adresse comme 127.0.0.1:9100 (reçu « {a} »)")
+                })?),
+            },
             site_root: var(get, "LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             site_pkg_dir: var(get, "LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()),
             output_name: var(get, "LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "preau".into()),

@@ -168,6 +168,51 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     res
 }
 
+/// The French answer to a request whose handler panicked; the panic is logged (its message,
+/// the request's route in the request log line that follows).
+pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = %message, "a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Une erreur interne est survenue. Réessayez dans un instant ; si elle persiste, prévenez le référent \
+         numérique.",
+    )
+        .into_response()
+}
+
+/// The request log and the request metrics: one line per request at `info` (method, the
+/// matched route such as `/pads/{id}`, never the URL with its ids and query, status,
+/// milliseconds; no address, no person), and the same counted for `/metrics`.
+pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = route_label(req.extensions().get::<axum::extract::MatchedPath>().map(|m| m.as_str()));
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    let elapsed = started.elapsed();
+    let status = res.status().as_u16();
+    tracing::info!(method = %method, route = %route, status, ms = elapsed.as_millis() as u64, "request");
+    state.metrics.request(&route, method.as_str(), status, elapsed.as_secs_f64());
+    res
+}
+
+/// The label of a matched route: the path pattern, with a nested service's tail shown as `*`;
+/// `unmatched` when no route matched (a 404 or the pages' fallback).
+pub fn route_label(matched: Option<&str>) -> String {
+    match matched {
+        None => app::server::metrics::UNMATCHED.to_string(),
+        Some(path) => match path.find("/{*") {
+            Some(i) => format!("{}/*", &path[..i]),
+            None => path.to_string(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,8 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Connects the database, runs migrations, seeds the demo school when asked.
 pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
     let pool = db::connect_and_migrate(&settings.database_url, settings.db_max_connections).await?;
-    let hasher = PasswordHasher::new()?;
+    let metrics = Arc::new(app::server::metrics::Metrics::default());
+    let hasher = PasswordHasher::new(metrics.clone())?;
     if settings.demo {
         let password = match &settings.demo_password {
             Some(p) => p.clone(),
@@ -68,10 +69,11 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         live: Default::default(),
         leptos_options,
         pad_max_participants: settings.pad_max_participants,
+        metrics,
     })
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application: Préau's routes, with the layers of [`with_layers`].
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let context_state = state.clone();
@@ -87,7 +89,7 @@ pub fn router(state: AppState) -> Router {
     let pad_hub = pads::PadHub::new(state.clone());
     // On PostgreSQL, other processes may serve the same pads and sessions: hear them.
     bus::start(&state, pad_hub.clone());
-    Router::new()
+    let routes = Router::new()
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .route("/healthz", get(healthz))
         .route("/ws", get(ws::upgrade))
@@ -102,16 +104,29 @@ pub fn router(state: AppState) -> Router {
         .route("/quiz/{id}/export.gift", get(app::quizzes::authoring::gift_export))
         .route("/quiz/resultats/{id}/export.csv", get(app::quizzes::results::results_export))
         .leptos_routes_with_context(&state, routes, context.clone(), move || app::shell(shell_options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell));
+    with_layers(routes, state)
+}
+
+/// The layers every request goes through, around `routes` (public so that a test can put a
+/// route of its own behind exactly these layers). Innermost first: server functions' status,
+/// session, Origin check, the panic catcher, the body limits, security headers, the request
+/// log and metrics, compression.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .layer(axum::middleware::from_fn(layers::server_fn_status))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::session))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::origin_check))
+        // A panic in a handler (or the layers inside) answers 500 in French and is logged;
+        // the process and every other request go on.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(layers::panicked))
         // axum's extractors (server functions' bodies among them) stop at 2 MB by default,
         // with a bare 400: the limit is this one, answered by the layer below.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Outside the body limit, so its 413 gets the French text and the headers too.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::observe))
         .layer(tower_http::compression::CompressionLayer::new().quality(DYNAMIC_COMPRESSION))
         .with_state(state)
 }
@@ -162,6 +177,23 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")
+}
+
+/// Serves `GET /metrics` (Prometheus's text format) on its own listener, for the address of
+/// `PREAU_METRICS_ADDR`: never on the public address, where anyone could read it.
+pub async fn serve_metrics(state: AppState, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    let metrics = Router::new()
+        .route(
+            "/metrics",
+            get(|State(state): State<AppState>| async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+                    state.render_metrics(),
+                )
+            }),
+        )
+        .with_state(state);
+    axum::serve(listener, metrics).with_graceful_shutdown(shutdown_signal()).await.context("serving metrics")
 }
 
 /// Removes throttle counters past their window and audit entries past their retention

@@ -381,7 +381,13 @@ pub async fn upgrade(
         .read_buffer_size(4096)
         .write_buffer_size(4096)
         .max_write_buffer_size(MAX_FRAME_BYTES + 64 * 1024)
-        .on_upgrade(move |socket| connection(socket, state, hub, user, ended, pad, access))
+        .on_upgrade(move |socket| {
+            let open = state.metrics.socket_opened(app::server::metrics::SocketKind::Pad);
+            async move {
+                connection(socket, state, hub, user, ended, pad, access).await;
+                drop(open);
+            }
+        })
 }
 
 /// One connection: joins the pad task, then relays frames both ways until either side ends.

@@ -93,7 +93,13 @@ pub async fn upgrade(
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(4096)
         .write_buffer_size(4096)
-        .on_upgrade(move |socket| run(socket, state, user, ended, id, info))
+        .on_upgrade(move |socket| {
+            let open = state.metrics.socket_opened(app::server::metrics::SocketKind::Quiz);
+            async move {
+                run(socket, state, user, ended, id, info).await;
+                drop(open);
+            }
+        })
 }
 
 async fn run(

@@ -152,7 +152,13 @@ pub async fn upgrade(
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(4096)
         .write_buffer_size(4096)
-        .on_upgrade(move |socket| run(socket, user, ended))
+        .on_upgrade(move |socket| {
+            let open = state.metrics.socket_opened(app::server::metrics::SocketKind::Session);
+            async move {
+                run(socket, user, ended).await;
+                drop(open);
+            }
+        })
 }
 
 /// Its traffic (a keep-alive `ping`) does not refresh the session: it says the tab is

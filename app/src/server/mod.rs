@@ -5,6 +5,7 @@ pub mod audit;
 pub mod db;
 pub mod demo;
 pub mod download;
+pub mod metrics;
 pub mod password;
 pub mod realtime;
 pub mod session;
@@ -52,6 +53,22 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Most connections open on one pad at once (`PREAU_PAD_MAX_PARTICIPANTS`).
     pub pad_max_participants: usize,
+    /// What `/metrics` shows (`PREAU_METRICS_ADDR`).
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// The metrics in Prometheus's text format, gauges read now.
+    pub fn render_metrics(&self) -> String {
+        let gauges = metrics::Gauges {
+            pads_open: self.realtime.open_pads().len(),
+            hash_waiting: self.hasher.waiting(),
+            db_size: self.db.size(),
+            db_idle: self.db.num_idle() as u32,
+            db_max: self.db.options().get_max_connections(),
+        };
+        self.metrics.render(&gauges)
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

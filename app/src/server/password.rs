@@ -23,6 +23,8 @@ pub struct PasswordHasher {
     /// A real hash of a random password, verified against when the user does not exist, so
     /// an unknown username takes as long as a wrong password.
     dummy_hash: Arc<String>,
+    /// Hash times and refusals, for `/metrics`.
+    metrics: Arc<crate::server::metrics::Metrics>,
     /// One lane per slowed address (`AddressPolicy`): its password checks take turns there.
     lanes: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
 }
@@ -45,7 +47,7 @@ impl Drop for InLane {
 }
 
 impl PasswordHasher {
-    pub fn new() -> anyhow::Result<Self> {
+    pub fn new(metrics: Arc<crate::server::metrics::Metrics>) -> anyhow::Result<Self> {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let dummy = crate::server::db::random_token()?;
         let dummy_hash = hash_blocking(&dummy)?;
@@ -53,6 +55,7 @@ impl PasswordHasher {
             running: Arc::new(Semaphore::new(cores)),
             waiting: Arc::new(AtomicUsize::new(0)),
             dummy_hash: Arc::new(dummy_hash),
+            metrics,
             lanes: Arc::default(),
         })
     }
@@ -60,14 +63,18 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
+            self.metrics.hash_refused();
             return Err(AppError::Busy);
         }
         let permit = self.running.clone().acquire_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let permit = permit.map_err(|_| AppError::Busy)?;
+        let metrics = self.metrics.clone();
         let out = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
             let out = job();
             drop(permit);
+            metrics.hashed(started.elapsed().as_secs_f64());
             out
         })
         .await
@@ -116,6 +123,11 @@ impl PasswordHasher {
         self.verify(password, stored).await
     }
 
+    /// Hashes waiting for a core now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
     /// Addresses with a lane right now (someone of theirs checking or waiting).
     pub fn lanes_open(&self) -> usize {
         self.lanes.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
@@ -151,7 +163,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_user_never_verifies() -> anyhow::Result<()> {
-        let hasher = PasswordHasher::new()?;
+        let hasher = PasswordHasher::new(Arc::default())?;
         assert!(!hasher.verify("n'importe quoi".into(), None).await?);
         Ok(())
     }

@@ -10,6 +10,7 @@ mod cli;
 mod grades;
 mod helpers;
 mod housekeeping;
+mod operations;
 mod pads;
 mod pads_crash;
 mod pads_history;
