@@ -304,6 +304,8 @@ impl PadHub {
             deferred_syncs: Vec::new(),
             awareness: AwarenessMerge::default(),
             awareness_from: HashSet::new(),
+            awareness_owner: HashMap::new(),
+            awareness_ids: HashMap::new(),
             compacting: Arc::default(),
         };
         tokio::spawn(task.run(rx));
@@ -462,6 +464,11 @@ async fn connection(
                         };
                         if let Ok(entries) = presence::decode(&stamped) {
                             for e in entries {
+                                let known = announced.iter().any(|(client, _)| *client == e.client);
+                                // Bounded as the pad task bounds what it relays.
+                                if !known && announced.len() >= awareness::MAX_IDS_PER_CONNECTION {
+                                    continue;
+                                }
                                 announced.retain(|(client, _)| *client != e.client);
                                 if e.state.is_some() {
                                     announced.push((e.client, e.clock));
@@ -612,6 +619,11 @@ struct PadTask {
     /// The awareness received during the tick, the latest per client, and who sent it.
     awareness: AwarenessMerge,
     awareness_from: HashSet<ConnId>,
+    /// Who speaks for each awareness client id (the first connection to announce it, while it
+    /// is here), and how many ids each connection holds: none may clear another's caret, nor
+    /// announce more than `awareness::MAX_IDS_PER_CONNECTION`.
+    awareness_owner: HashMap<u64, ConnId>,
+    awareness_ids: HashMap<ConnId, usize>,
     compacting: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -773,6 +785,8 @@ impl PadTask {
             }
             Command::Leave { conn } => {
                 self.peers.remove(&conn);
+                self.awareness_owner.retain(|_, owner| *owner != conn);
+                self.awareness_ids.remove(&conn);
             }
             Command::Message { conn, message } => self.message(conn, message),
             Command::Rights { conn, user } => {
@@ -809,16 +823,43 @@ impl PadTask {
             }
             // Kept for the tick: the latest state of each client goes out once (see
             // `flush_awareness`).
+            // Only entries for ids this connection holds (or may still claim) are kept.
             Message::Awareness(update) => match awareness::decode(&update) {
                 Ok(entries) => {
-                    self.awareness.add(entries);
-                    self.awareness_from.insert(conn);
+                    let entries: Vec<_> = entries.into_iter().filter(|e| self.speaks_for(conn, e.client)).collect();
+                    if !entries.is_empty() {
+                        self.awareness.add(entries);
+                        self.awareness_from.insert(conn);
+                    }
                 }
                 Err(_) => self.close(conn, Close::MALFORMED),
             },
             // Only the server acknowledges.
             Message::Ack { .. } => self.close(conn, Close::MALFORMED),
         }
+    }
+
+    /// Whether `conn` may speak for the awareness id `client`: it holds it, or nobody here
+    /// does and it holds fewer than `awareness::MAX_IDS_PER_CONNECTION` (then it claims it).
+    fn speaks_for(&mut self, conn: ConnId, client: u64) -> bool {
+        match self.awareness_owner.get(&client) {
+            Some(owner) if *owner == conn => return true,
+            Some(owner) if self.peers.contains_key(owner) => return false,
+            Some(gone) => {
+                let gone = *gone;
+                if let Some(n) = self.awareness_ids.get_mut(&gone) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            None => {}
+        }
+        let held = self.awareness_ids.entry(conn).or_default();
+        if *held >= awareness::MAX_IDS_PER_CONNECTION {
+            return false;
+        }
+        *held += 1;
+        self.awareness_owner.insert(client, conn);
+        true
     }
 
     fn may_edit(&self, conn: ConnId) -> bool {

@@ -18,6 +18,12 @@ use std::collections::BTreeMap;
 /// states it knows of the others too).
 pub const MAX_AWARENESS_ENTRIES: usize = 512;
 
+/// Most awareness client ids one connection may speak for. A Yjs editor uses one per document
+/// (a new one after a reconnection, which is a new connection); a few more leave room for a
+/// client that opens the document twice in one page. Entries for more ids, or for ids another
+/// connection holds, are dropped by the pad task.
+pub const MAX_IDS_PER_CONNECTION: usize = 8;
+
 /// One client's awareness state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwarenessEntry {

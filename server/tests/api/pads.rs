@@ -256,6 +256,49 @@ async fn two_clients_co_edit_and_converge_and_the_list_shows_the_edit_time() {
 }
 
 #[tokio::test]
+async fn a_connection_speaks_only_for_its_own_carets_and_for_a_few_of_them() {
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let eleve = app.login_as("demo.eleve").await;
+    let pad = create_pad(&prof, &class_4c(&app).await, "class").await;
+    let mut teacher = Client::join(&app, &prof, pad, 11).await;
+    let mut student = Client::join(&app, &eleve, pad, 22).await;
+    let mut watcher = Client::join(&app, &app.login_as("demo.prof").await, pad, 33).await;
+    let state = |name: &str| {
+        Some(presence::State {
+            user: presence::Person { name: name.into(), colour: "#000000".into() },
+            cursor: Some(presence::Cursor { anchor: 0, head: 0 }),
+        })
+    };
+    teacher
+        .send(&PadMessage::Awareness(presence::encode(&[presence::Entry { client: 11, clock: 1, state: state("") }])))
+        .await;
+    let heard = watcher.awareness().await;
+    assert_eq!(heard.iter().map(|e| (e.client, e.state.is_some())).collect::<Vec<_>>(), vec![(11, true)]);
+
+    // The student clears the teacher's caret (id 11, a later clock) beside its own: only its
+    // own is relayed.
+    student
+        .send(&PadMessage::Awareness(presence::encode(&[
+            presence::Entry { client: 11, clock: 2, state: None },
+            presence::Entry { client: 22, clock: 1, state: state("") },
+        ])))
+        .await;
+    let heard = watcher.awareness().await;
+    assert_eq!(heard.iter().map(|e| (e.client, e.state.is_some())).collect::<Vec<_>>(), vec![(22, true)]);
+
+    // Twenty ids at once: the first few up to the cap are relayed, the rest dropped.
+    let many: Vec<presence::Entry> =
+        (22..42).map(|client| presence::Entry { client, clock: 2, state: state("") }).collect();
+    student.send(&PadMessage::Awareness(presence::encode(&many))).await;
+    let mut heard: Vec<u64> = watcher.awareness().await.iter().map(|e| e.client).collect();
+    heard.sort();
+    let cap = domain::pad::awareness::MAX_IDS_PER_CONNECTION as u64;
+    assert_eq!(heard, (22..22 + cap).collect::<Vec<_>>());
+    let _ = &mut teacher;
+}
+
+#[tokio::test]
 async fn ten_clients_co_edit_and_converge() {
     let app = spawn_app().await;
     let prof = app.login_as("demo.prof").await;
