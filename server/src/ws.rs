@@ -20,6 +20,8 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 pub const PING_EVERY: Duration = Duration::from_secs(20);
 /// Close code sent when the session ends.
 pub const CLOSE_SESSION_ENDED: u16 = 4001;
+/// Close code of a message over [`MAX_MESSAGE_BYTES`] (RFC 6455's "message too big").
+pub const CLOSE_TOO_BIG: u16 = 1009;
 
 /// What every WebSocket upgrade checks first: the page opening it is Préau's own (Origin),
 /// and someone is logged in. `login_hint` is the French sentence a visitor without a session
@@ -148,8 +150,10 @@ pub async fn upgrade(
         Ok(ended) => ended,
         Err(refused) => return refused,
     };
-    ws.max_message_size(MAX_MESSAGE_BYTES)
-        .max_frame_size(MAX_MESSAGE_BYTES)
+    // Read up to 64 KiB past the limit so that a message just over it gets our clear close
+    // frame rather than a read error.
+    ws.max_message_size(MAX_MESSAGE_BYTES + 64 * 1024)
+        .max_frame_size(MAX_MESSAGE_BYTES + 64 * 1024)
         .read_buffer_size(4096)
         .write_buffer_size(4096)
         .on_upgrade(move |socket| {
@@ -163,6 +167,10 @@ pub async fn upgrade(
 
 /// Its traffic (a keep-alive `ping`) does not refresh the session: it says the tab is
 /// open, not that someone uses it.
+fn too_big() -> Message {
+    Message::Close(Some(CloseFrame { code: CLOSE_TOO_BIG, reason: "message trop volumineux".into() }))
+}
+
 async fn run(mut socket: WebSocket, user: Arc<CurrentUser>, mut ended: watch::Receiver<bool>) {
     let hello = serde_json::json!({ "type": "bonjour", "utilisateur": user.me.display_name() }).to_string();
     if socket.send(Message::Text(hello.into())).await.is_err() {
@@ -176,6 +184,14 @@ async fn run(mut socket: WebSocket, user: Arc<CurrentUser>, mut ended: watch::Re
                 break;
             }
             msg = socket.recv() => match msg {
+                Some(Ok(Message::Text(t))) if t.len() > MAX_MESSAGE_BYTES => {
+                    let _ = socket.send(too_big()).await;
+                    break;
+                }
+                Some(Ok(Message::Binary(b))) if b.len() > MAX_MESSAGE_BYTES => {
+                    let _ = socket.send(too_big()).await;
+                    break;
+                }
                 Some(Ok(Message::Text(t))) if t.as_str() == "ping" => {
                     if socket.send(Message::Text("pong".into())).await.is_err() { break; }
                 }

@@ -177,7 +177,9 @@ async fn closing_a_period_freezes_grades_and_publishes_the_bulletins_to_families
     assert_eq!(pdf(&eleve, &app, &d.student_6a, &d.term1).await.status(), StatusCode::FORBIDDEN);
     let anonymous = app.session();
     let res = anonymous.http.get(app.url(&format!("/bulletin.pdf?eleve={}", d.eleve))).send().await.expect("answer");
-    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to_login = res.headers()[reqwest::header::LOCATION].to_str().expect("location").to_string();
+    assert_eq!(to_login, "/connexion?suivant=/bulletin", "back to the bulletin page after login");
 
     // Reopening withdraws the bulletins and unfreezes the period, both audited.
     assert_eq!(set_closed(&direction, &d.term1, false).await.1.ok(), Some(75));

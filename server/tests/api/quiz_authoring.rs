@@ -100,7 +100,7 @@ async fn the_quiz_forms_save_what_is_valid_and_nothing_of_what_is_not() {
         .send()
         .await
         .expect("posted");
-    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.status(), StatusCode::FOUND);
     let location = res.headers()[header::LOCATION].to_str().expect("location").to_string();
     let created: i64 = app.count("SELECT MAX(id) FROM quizzes").await;
     assert_eq!(location, format!("/quiz/{created}"));
@@ -326,7 +326,9 @@ async fn the_gift_download_is_the_quiz_for_those_who_may_read_it() {
     assert_eq!(other_admin.get(&path).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(prof.get("/quiz/999999999/export.gift").await.status(), StatusCode::NOT_FOUND);
     let anonymous = app.session().get(&path).await;
-    assert!(anonymous.status().is_redirection(), "{}", anonymous.status());
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    let to_login = anonymous.headers()[header::LOCATION].to_str().expect("location").to_string();
+    assert_eq!(to_login, "/connexion?suivant=/quiz", "back to the quiz list after login");
 }
 
 #[tokio::test]
@@ -621,7 +623,7 @@ async fn the_student_preview_checks_answers_stores_nothing_and_is_only_for_those
         .send()
         .await
         .expect("posted");
-    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.status(), StatusCode::FOUND);
     let location = res.headers()[header::LOCATION].to_str().expect("location").to_string();
     assert!(location.starts_with(&format!("/quiz/{quiz}/apercu?")), "{location}");
     assert!(location.ends_with(&format!("#q-{cloze}")), "{location}");

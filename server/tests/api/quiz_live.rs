@@ -520,7 +520,16 @@ async fn the_launch_form_refuses_students_other_teachers_quizzes_and_bad_input()
     let id = quiz.to_string();
 
     let (status, refused) = teacher.call::<LiveStarted>("/api/quiz/direct/lancer", &[("quiz", "pas-un-nombre")]).await;
-    assert!(status.is_client_error() && refused.is_err(), "{status}");
+    assert_eq!(
+        (status.as_u16(), refused.map(|_| ())),
+        (
+            422,
+            Err(app::error::AppError::Invalid {
+                field: "quiz".into(),
+                reason: "Ce quiz est introuvable : rechargez la liste des quiz et réessayez.".into()
+            })
+        )
+    );
     let (_, empty) = teacher.call_json::<i64>("/api/quiz/creer", &json!({"title": "Vide", "description": ""})).await;
     let empty = empty.expect("quiz").to_string();
     let (status, refused) = teacher.call::<LiveStarted>("/api/quiz/direct/lancer", &[("quiz", &empty)]).await;

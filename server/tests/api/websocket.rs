@@ -55,8 +55,8 @@ async fn logging_out_closes_the_sessions_websockets() {
     next_text(&mut socket).await;
     next_text(&mut unrelated).await;
 
-    let (status, _) = s.call::<()>("/api/deconnexion", &[]).await;
-    assert!(status.is_success());
+    let (status, result) = s.call::<()>("/api/deconnexion", &[]).await;
+    assert_eq!((status, result), (reqwest::StatusCode::OK, Ok(())));
     match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
         Ok(Some(Ok(Message::Close(Some(frame))))) => assert_eq!(u16::from(frame.code), server::ws::CLOSE_SESSION_ENDED),
         other => panic!("expected a close frame, got {other:?}"),
@@ -74,14 +74,16 @@ async fn a_message_over_the_limit_closes_the_connection() {
     next_text(&mut socket).await;
     let big = "x".repeat(server::ws::MAX_MESSAGE_BYTES + 1);
     let _ = socket.send(Message::Text(big.into())).await;
+    // A close frame with its code and reason, not a dropped connection.
     let closed = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             match socket.next().await {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return true,
-                Some(Ok(_)) => {}
+                Some(Ok(Message::Close(Some(frame)))) => return (u16::from(frame.code), frame.reason.to_string()),
+                Some(Ok(Message::Text(_))) | Some(Ok(Message::Ping(_))) => {}
+                other => panic!("expected a close frame, got {other:?}"),
             }
         }
     })
     .await;
-    assert_eq!(closed, Ok(true));
+    assert_eq!(closed, Ok((server::ws::CLOSE_TOO_BIG, "message trop volumineux".to_string())));
 }
