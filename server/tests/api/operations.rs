@@ -96,3 +96,43 @@ async fn metrics_count_requests_by_route_and_sockets_by_kind_on_their_own_addres
     };
     tokio::time::timeout(Duration::from_secs(10), closed).await.expect("the socket counted as closed");
 }
+
+#[tokio::test]
+async fn the_database_going_away_and_coming_back_leaves_preau_answering_pads_included() {
+    let Ok(url) = std::env::var("DATABASE_URL") else {
+        eprintln!("database restart: skipped, it cuts PostgreSQL's connections (set DATABASE_URL=postgres://...)");
+        return;
+    };
+    if !url.starts_with("postgres") {
+        eprintln!("database restart: skipped on SQLite (an embedded database has no connection to lose)");
+        return;
+    }
+    let app = spawn_app().await;
+    let prof = app.login_as("demo.prof").await;
+    let pad = create_pad(&prof, &class_4c(&app).await, "class").await;
+    let mut writer = Client::join(&app, &prof, pad, 1).await;
+    let (_, seq) = writer.type_at(0, "Avant. ").await;
+    writer.wait_ack(seq).await;
+
+    // Every connection Préau holds to its database is cut, as a restart of PostgreSQL does.
+    let database: String =
+        sqlx::query_scalar("SELECT CAST(current_database() AS TEXT)").fetch_one(&app.db).await.expect("its name");
+    let superuser = sqlx::AnyPool::connect(&url).await.expect("admin");
+    let cut: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()) AS t",
+    )
+    .bind(&database)
+    .fetch_one(&superuser)
+    .await
+    .expect("connections cut");
+    assert!(cut >= 1, "Préau had connections to cut");
+
+    // Préau answers again without a restart: the health check, a page of the person, the pad.
+    assert_eq!(prof.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(prof.whoami().await.map(|me| me.username), Some("demo.prof".to_string()));
+    let (_, seq) = writer.type_at(7, "Après.").await;
+    writer.wait_ack(seq).await;
+    let mut reader = Client::join(&app, &prof, pad, 2).await;
+    reader.wait_for("Avant. Après.").await;
+}
