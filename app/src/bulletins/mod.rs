@@ -536,16 +536,25 @@ pub async fn pdf_download(
             Some(b) => {
                 let file =
                     format!("bulletin-{}-{}.pdf", crate::grades::slug(&b.period), crate::grades::slug(&b.student_name));
-                let body = pdf::render(&b);
-                (
-                    [
-                        (header::CONTENT_TYPE, "application/pdf".to_string()),
-                        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
-                        (header::CACHE_CONTROL, "private, no-store".to_string()),
-                    ],
-                    body,
-                )
-                    .into_response()
+                match pdf::render(&b) {
+                    Ok(body) => (
+                        [
+                            (header::CONTENT_TYPE, "application/pdf".to_string()),
+                            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
+                            (header::CACHE_CONTROL, "private, no-store".to_string()),
+                        ],
+                        body,
+                    )
+                        .into_response(),
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not make a bulletin PDF");
+                        text(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "Le bulletin n'a pas pu être mis en PDF. Consultez-le à l'écran ; si cela persiste, \
+                             prévenez le référent numérique.",
+                        )
+                    }
+                }
             }
             None => text(StatusCode::NOT_FOUND, &page.absent_reason.unwrap_or_else(|| "Aucun bulletin.".into())),
         },
