@@ -47,6 +47,36 @@ test("après connexion, on revient à la page demandée", async ({ page }, testI
   await expect(page.getByRole('heading', { level: 1, name: 'Journal des accès' })).toBeVisible();
 });
 
+// Issue 14, item 1: a `suivant` target that a browser would strip or rewrite into another
+// site (tab, newline, backslashes, encoded slashes or scheme) leads to the dashboard of Préau
+// itself, with JavaScript (the server function's redirect) and without (the form's 302).
+const hostileTargets = [
+  '/\t/evil.example/',
+  '/\n/evil.example/',
+  '/%09/evil.example/',
+  '/\\evil.example/',
+  '/\\\\evil.example/',
+  '/%2Fevil.example/',
+  'javascript:alert(1)',
+  '%6Aavascript:alert(1)',
+];
+
+test("une adresse de retour qui mène ailleurs ramène au tableau de bord de Préau", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  const origin = new URL(testInfo.project.use.baseURL ?? 'http://127.0.0.1:3100').origin;
+  for (const target of hostileTargets) {
+    await page.context().clearCookies();
+    await open(page, `/connexion?suivant=${encodeURIComponent(target)}`, testInfo);
+    await page.getByLabel('Identifiant').fill('demo.eleve');
+    await page.getByLabel('Mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Bonjour Léo' })).toBeVisible();
+    const landed = new URL(page.url());
+    expect(`${landed.origin}${landed.pathname}`, JSON.stringify(target)).toBe(`${origin}/`);
+  }
+  expect(errors).toEqual([]);
+});
+
 test('un enseignant ouvre une de ses classes et voit la liste des élèves', async ({ page }, testInfo) => {
   await login(page, testInfo, 'demo.prof');
   await page.getByRole('link', { name: '4e C' }).first().click();
