@@ -197,8 +197,24 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
     tracing::info!(method = %method, route = %route, status, ms = elapsed.as_millis() as u64, "request");
-    state.metrics.request(&route, method.as_str(), status, elapsed.as_secs_f64());
+    state.metrics.request(&route, method_label(&method), status, elapsed.as_secs_f64());
     res
+}
+
+/// The label of a request's method: HTTP lets a client invent methods, and each would be a
+/// new series, so anything but the standard ones is `other`.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// The label of a matched route: the path pattern, with a nested service's tail shown as `*`;
@@ -215,6 +231,15 @@ pub fn route_label(matched: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_invented_method_is_labelled_other() -> Result<(), axum::http::method::InvalidMethod> {
+        use axum::http::Method;
+        assert_eq!(super::method_label(&Method::from_bytes(b"PREAUTEST1")?), "other");
+        assert_eq!(super::method_label(&Method::from_bytes(b"PREAUTEST2")?), "other");
+        assert_eq!(super::method_label(&Method::POST), "POST");
+        Ok(())
+    }
+
     use super::*;
 
     fn auth(origin: Option<&str>) -> AuthConfig {
