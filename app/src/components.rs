@@ -2,6 +2,7 @@
 //! of resources, loading text.
 
 use crate::error::AppError;
+use leptos::__reexports::send_wrapper::SendWrapper;
 use leptos::prelude::*;
 use server_fn::ServerFn;
 
@@ -143,3 +144,71 @@ pub fn FilePicker(
 pub const CSV_PICKER_LABEL: &str = "Ou choisissez un fichier CSV (il remplit la zone ci-dessus) : ";
 pub const CSV_PICKER_ACCEPT: &str = ".csv,.txt,text/csv,text/plain";
 pub const CSV_PICKER_TOO_BIG: &str = "Gardez seulement les lignes et les colonnes utiles.";
+
+/// A value that exists only in the browser (a socket, the pad editor's client), reachable from
+/// the page's closures. Leptos's `StoredValue::new_local` is not safe for it on the server: the
+/// server's response stream can clean a page up on another worker thread than the one that
+/// rendered it, and dropping or reading a thread-bound value there panics (seen on the pad
+/// page). This one only ever holds a value in the browser, which has one thread; on the server
+/// it stays empty, so its clean-up has nothing thread-bound to drop.
+pub struct BrowserValue<T: 'static>(StoredValue<Option<SendWrapper<T>>>);
+
+impl<T: 'static> Clone for BrowserValue<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: 'static> Copy for BrowserValue<T> {}
+
+impl<T: 'static> Default for BrowserValue<T> {
+    fn default() -> Self {
+        BrowserValue(StoredValue::new(None))
+    }
+}
+
+impl<T: 'static> BrowserValue<T> {
+    /// Empty, owned by the current reactive owner.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Holds `value` from now on, in the browser; elsewhere `value` is dropped at once.
+    pub fn set(&self, value: Option<T>) {
+        if cfg!(target_arch = "wasm32") {
+            self.0.set_value(value.map(SendWrapper::new));
+        }
+    }
+
+    /// Whether it holds a value (never on the server).
+    pub fn is_set(&self) -> bool {
+        self.with(|_| ()).is_some()
+    }
+
+    /// `f` over the value, if there is one.
+    pub fn with<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        self.0.try_with_value(|v| v.as_ref().map(|v| f(v))).flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Set, read in a clean-up and cleaned up on another thread than the one that made it,
+    /// as the server's response stream does: nothing panics.
+    #[test]
+    fn a_browser_value_is_cleaned_up_on_another_thread_without_a_panic() -> Result<(), String> {
+        let owner = Owner::new();
+        let value = owner.with(|| {
+            let socket = BrowserValue::<std::rc::Rc<u8>>::new();
+            socket.set(Some(std::rc::Rc::new(1)));
+            on_cleanup(move || {
+                let _ = socket.with(|s| **s);
+            });
+            socket
+        });
+        assert_eq!(value.with(|s| **s), None, "the server holds no browser value");
+        std::thread::spawn(move || owner.cleanup()).join().map_err(|_| "the clean-up panicked".to_string())
+    }
+}

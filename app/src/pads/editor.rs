@@ -15,7 +15,7 @@
 
 use super::api::{SetPadAccessForm, open_pad};
 use super::{PadView, policy_label};
-use crate::components::{Async, FormError, hydrated};
+use crate::components::{Async, BrowserValue, FormError, hydrated};
 use crate::error::AppError;
 use domain::pad::presence::{self, Cursor, Entry, State};
 use domain::pad::wire::Message;
@@ -100,7 +100,7 @@ fn PadScreen(view: PadView, access: ServerAction<SetPadAccessForm>) -> impl Into
     let editable = RwSignal::new(false);
     let shown = RwSignal::new(view.text.clone());
     let area = NodeRef::<Textarea>::new();
-    let client = StoredValue::new_local(None::<Rc<RefCell<client::Client>>>);
+    let client = BrowserValue::<Rc<RefCell<client::Client>>>::new();
     let can_edit = view.can_edit;
     let pad = view.line.id;
 
@@ -108,21 +108,21 @@ fn PadScreen(view: PadView, access: ServerAction<SetPadAccessForm>) -> impl Into
     let me = view.me.clone();
     let me_id = view.me_id;
     Effect::new(move |_| {
-        if client.with_value(Option::is_some) {
+        if client.is_set() {
             return;
         }
         let Some(el) = area.get() else { return };
         let c = client::Client::start(pad, me_id, me.clone(), can_edit, el, signals);
-        client.set_value(Some(c));
+        client.set(Some(c));
     });
     on_cleanup(move || {
-        if let Some(c) = client.get_value() {
+        if let Some(c) = client.with(Rc::clone) {
             c.borrow_mut().stop();
         }
     });
 
     let with_client = move |f: &dyn Fn(&mut client::Client)| {
-        if let Some(c) = client.get_value() {
+        if let Some(c) = client.with(Rc::clone) {
             f(&mut c.borrow_mut());
         }
     };

@@ -13,7 +13,7 @@
 use super::QuizLine;
 use super::api::list_quizzes;
 use super::live::*;
-use crate::components::{Async, ErrorBox, FormError, hydrated};
+use crate::components::{Async, BrowserValue, ErrorBox, FormError, hydrated};
 use crate::error::AppError;
 use domain::quiz::live::{ClientMessage, LeaderLine, Phase, ServerMessage, Tally};
 use domain::quiz::{BlankResponse, Response, StudentBlank, StudentKind, StudentQuestion, StudentSegment, parse_number};
@@ -345,7 +345,7 @@ fn HostConsole(h: LiveHost, over: RwSignal<bool>) -> impl IntoView {
     let attempt = RwSignal::new(0u32);
     let failures = StoredValue::new(0u32);
     let refreshing = StoredValue::new(false);
-    let ws = StoredValue::new_local(None::<web_sys::WebSocket>);
+    let ws = BrowserValue::<web_sys::WebSocket>::new();
     let now = ticking_clock();
     let leaderboard_on = h.options.leaderboard;
 
@@ -448,19 +448,15 @@ fn HostConsole(h: LiveHost, over: RwSignal<bool>) -> impl IntoView {
         if socket.is_none() {
             link.set(Link::Gone("Votre navigateur ne permet pas d'ouvrir la session en direct.".into()));
         }
-        ws.set_value(socket);
+        ws.set(socket);
     });
     on_cleanup(move || {
-        ws.with_value(|s| {
-            if let Some(s) = s {
-                socket::close(s);
-            }
-        })
+        ws.with(socket::close);
     });
 
     let send = move |msg: ClientMessage| {
         problem.set(None);
-        let sent = ws.with_value(|s| s.as_ref().is_some_and(|s| socket::send(s, &msg)));
+        let sent = ws.with(|s| socket::send(s, &msg)).unwrap_or(false);
         if !sent {
             problem
                 .set(Some("La connexion est coupée : la commande n'est pas partie. Réessayez dans un instant.".into()));
@@ -482,11 +478,7 @@ fn HostConsole(h: LiveHost, over: RwSignal<bool>) -> impl IntoView {
                 Ok(r) => {
                     phase.set(Phase::Ended);
                     report.set(Some(r));
-                    ws.with_value(|s| {
-                        if let Some(s) = s {
-                            socket::close(s);
-                        }
-                    });
+                    ws.with(socket::close);
                 }
                 Err(e) => problem.set(Some(e.message())),
             }
@@ -848,15 +840,14 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
     let final_board = RwSignal::new(Vec::<LeaderLine>::new());
     let attempt = RwSignal::new(0u32);
     let failures = StoredValue::new(0u32);
-    let ws = StoredValue::new_local(None::<web_sys::WebSocket>);
+    let ws = BrowserValue::<web_sys::WebSocket>::new();
     let now = ticking_clock();
     let token_key = move || code.with_value(|c| format!("preau-quiz-{c}"));
     let before_key = move |index: usize| code.with_value(|c| format!("preau-quiz-{c}-avant-{index}"));
     // Answered a question whose answer was not revealed yet (its points are not shown).
     let unrevealed = RwSignal::new(false);
 
-    let send =
-        move |msg: ClientMessage| -> bool { ws.with_value(|s| s.as_ref().is_some_and(|s| socket::send(s, &msg))) };
+    let send = move |msg: ClientMessage| -> bool { ws.with(|s| socket::send(s, &msg)).unwrap_or(false) };
     // Takes (or takes back) the seat: by the session cookie, by this device's token in
     // anonymous mode, or with the pseudonym just typed.
     let take_seat = move || {
@@ -1026,14 +1017,10 @@ fn PhoneConsole(join: LiveJoin) -> impl IntoView {
         if socket.is_none() {
             link.set(Link::Gone("Votre navigateur ne permet pas de rejoindre la session en direct.".into()));
         }
-        ws.set_value(socket);
+        ws.set(socket);
     });
     on_cleanup(move || {
-        ws.with_value(|s| {
-            if let Some(s) = s {
-                socket::close(s);
-            }
-        })
+        ws.with(socket::close);
     });
 
     let answer = move |response: Response| {

@@ -254,3 +254,91 @@ impl Session {
         me.expect("whoami answers")
     }
 }
+
+/// Two nodes on one fresh PostgreSQL database, both listening to each other, or `None` (with a
+/// message saying why) on SQLite, where Préau runs as one node only.
+pub async fn two_nodes(test: &str) -> Option<(TestApp, TestApp)> {
+    if !std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        eprintln!("{test}: skipped, several nodes need PostgreSQL (set DATABASE_URL=postgres://...)");
+        return None;
+    }
+    let database = fresh_database_url().await;
+    let a = spawn_node(&database, &[]).await;
+    let b = spawn_node(&database, &[]).await;
+    listening(&a, 2).await;
+    Some((a, b))
+}
+
+/// Waits until `nodes` listeners are up on the node bus (their `LISTEN` shows in
+/// `pg_stat_activity`).
+pub async fn listening(app: &TestApp, nodes: i64) {
+    let wait = async {
+        while app.count(&format!("SELECT COUNT(*) FROM pg_stat_activity WHERE {LISTENERS}")).await < nodes {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(15), wait).await.expect("the nodes listen");
+}
+
+/// The node bus's listening connections, as a `pg_stat_activity` condition.
+const LISTENERS: &str = "datname = current_database() AND query LIKE 'LISTEN%'";
+
+/// PostgreSQL's superuser on a test's database, to take the database away from Préau the way
+/// an outage or a restart does.
+pub struct DatabaseOutage {
+    superuser: sqlx::AnyPool,
+    database: String,
+}
+
+impl DatabaseOutage {
+    /// For the database `app` runs on (PostgreSQL only).
+    pub async fn of(app: &TestApp) -> Self {
+        let database: String =
+            sqlx::query_scalar("SELECT CAST(current_database() AS TEXT)").fetch_one(&app.db).await.expect("its name");
+        let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+        let superuser = sqlx::AnyPool::connect(&url).await.expect("connecting as the superuser");
+        DatabaseOutage { superuser, database }
+    }
+
+    /// Cuts every node's listener and keeps it from connecting again until [`Self::end`]: the
+    /// database refuses new connections. Each node's pool first opens all the connections it
+    /// may hold (they stay open), so that the nodes keep storing and reading meanwhile and only
+    /// their listeners are out.
+    pub async fn cut_listeners(&self, nodes: &[&TestApp]) {
+        for node in nodes {
+            let mut held = Vec::new();
+            for _ in 0..node.db.options().get_max_connections() {
+                held.push(node.db.acquire().await.expect("a pool connection"));
+            }
+        }
+        self.allow_connections(false).await;
+        self.terminate(LISTENERS).await;
+    }
+
+    /// The database accepts connections again.
+    pub async fn end(&self) {
+        self.allow_connections(true).await;
+    }
+
+    /// Cuts every connection to the database, as a restart of PostgreSQL does; how many.
+    pub async fn cut_everything(&self) -> i64 {
+        self.terminate("datname = current_database()").await
+    }
+
+    async fn allow_connections(&self, yes: bool) {
+        // PostgreSQL refuses this on the current database: it runs from the superuser's own.
+        let sql = format!("ALTER DATABASE {} ALLOW_CONNECTIONS {yes}", self.database);
+        sqlx::query(&sql).execute(&self.superuser).await.expect("ALTER DATABASE");
+    }
+
+    /// Terminates the test database's connections that match `condition` (over
+    /// `pg_stat_activity`, evaluated in that database); how many.
+    async fn terminate(&self, condition: &str) -> i64 {
+        let condition = condition.replace("current_database()", "$1");
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE {condition} AND pid <> pg_backend_pid()) AS t"
+        );
+        sqlx::query_scalar(&sql).bind(&self.database).fetch_one(&self.superuser).await.expect("connections cut")
+    }
+}

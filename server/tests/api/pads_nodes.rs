@@ -5,7 +5,7 @@
 //! a pad's lock, a person's rights and a logout cross nodes; the listener dropping loses
 //! nothing. On SQLite (one node only) each test says it is skipped and passes.
 
-use crate::helpers::{TestApp, fresh_database_url, spawn_node};
+use crate::helpers::{DatabaseOutage, listening, two_nodes};
 use crate::pads::{Client, class_4c, create_pad, refused_with, set_access, stored_text};
 use domain::pad::PadDoc;
 use domain::pad::wire::Message as PadMessage;
@@ -15,36 +15,9 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-/// Two nodes on one fresh PostgreSQL database, or `None` (with a message) on SQLite.
-async fn two_nodes(test: &str) -> Option<(TestApp, TestApp)> {
-    if !std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
-        eprintln!("{test}: skipped, several nodes need PostgreSQL (set DATABASE_URL=postgres://...)");
-        return None;
-    }
-    let database = fresh_database_url().await;
-    let a = spawn_node(&database, &[]).await;
-    let b = spawn_node(&database, &[]).await;
-    Some((a, b))
-}
-
-/// Waits until every node's listener is up (its `LISTEN` shows in `pg_stat_activity`).
-async fn listening(app: &TestApp, nodes: i64) {
-    let wait = async {
-        while app
-            .count("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'")
-            .await
-            < nodes
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(WAIT, wait).await.expect("the nodes listen");
-}
-
 #[tokio::test]
 async fn two_nodes_on_postgresql_a_client_on_node_a_and_one_on_node_b_converge() {
     let Some((node_a, node_b)) = two_nodes("two nodes converge").await else { return };
-    listening(&node_a, 2).await;
     let prof = node_a.login_as("demo.prof").await;
     let eleve = node_b.login_as("demo.eleve").await;
     let pad = create_pad(&prof, &class_4c(&node_a).await, "class").await;
@@ -77,7 +50,6 @@ async fn two_nodes_on_postgresql_a_client_on_node_a_and_one_on_node_b_converge()
 #[tokio::test]
 async fn an_update_sent_on_node_a_reaches_node_bs_client_only_once_it_is_in_the_database() {
     let Some((node_a, node_b)) = two_nodes("durable before crossing nodes").await else { return };
-    listening(&node_a, 2).await;
     let prof = node_a.login_as("demo.prof").await;
     let pad = create_pad(&prof, &class_4c(&node_a).await, "class").await;
     let mut a = Client::join(&node_a, &prof, pad, 11).await;
@@ -97,7 +69,6 @@ async fn an_update_sent_on_node_a_reaches_node_bs_client_only_once_it_is_in_the_
 #[tokio::test]
 async fn a_pad_compacted_by_one_node_still_loads_and_syncs_on_the_other() {
     let Some((node_a, node_b)) = two_nodes("compaction across nodes").await else { return };
-    listening(&node_a, 2).await;
     let prof = node_a.login_as("demo.prof").await;
     let pad = create_pad(&prof, &class_4c(&node_a).await, "class").await;
     let mut a = Client::join(&node_a, &prof, pad, 1).await;
@@ -138,7 +109,6 @@ async fn a_pad_compacted_by_one_node_still_loads_and_syncs_on_the_other() {
 #[tokio::test]
 async fn a_lock_a_rights_change_and_a_logout_on_one_node_reach_connections_on_the_other() {
     let Some((node_a, node_b)) = two_nodes("realtime changes across nodes").await else { return };
-    listening(&node_a, 2).await;
     let prof = node_a.login_as("demo.prof").await;
     let admin = node_a.login_as("demo.admin").await;
     let eleve = node_b.login_as("demo.eleve").await;
@@ -181,35 +151,20 @@ async fn a_lock_a_rights_change_and_a_logout_on_one_node_reach_connections_on_th
 #[tokio::test]
 async fn when_a_nodes_listener_drops_it_reconnects_and_catches_up_from_the_database() {
     let Some((node_a, node_b)) = two_nodes("listener drop").await else { return };
-    listening(&node_a, 2).await;
     let prof = node_a.login_as("demo.prof").await;
     let pad = create_pad(&prof, &class_4c(&node_a).await, "class").await;
     let mut a = Client::join(&node_a, &prof, pad, 1).await;
     let mut b = Client::join(&node_b, &prof, pad, 2).await;
-    let database: String =
-        sqlx::query_scalar("SELECT CAST(current_database() AS TEXT)").fetch_one(&node_a.db).await.expect("its name");
-    // PostgreSQL refuses to close the current database to connections: from the server's own.
-    let admin = sqlx::AnyPool::connect(&std::env::var("DATABASE_URL").expect("DATABASE_URL")).await.expect("admin");
-    let allow = |yes: bool| {
-        let sql = format!("ALTER DATABASE {database} ALLOW_CONNECTIONS {yes}");
-        let admin = admin.clone();
-        async move { sqlx::query(&sql).execute(&admin).await.expect("ALTER DATABASE") }
-    };
+    let outage = DatabaseOutage::of(&node_a).await;
     for round in 0..3 {
-        // No new connection to the database is accepted (the nodes' pools keep theirs), and
-        // both listeners' connections are cut: they cannot listen again until it reopens.
-        allow(false).await;
-        node_a
-            .exec(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-            )
-            .await;
+        // Both listeners' connections are cut, and cannot come back until the database
+        // accepts new connections again.
+        outage.cut_listeners(&[&node_a, &node_b]).await;
         // An edit is stored meanwhile: its notification reaches no listener of node B.
         let token = format!("<{round}>");
         let (_, seq) = a.type_at(a.doc.len_utf16(), &token).await;
         a.wait_ack(seq).await;
-        allow(true).await;
+        outage.end().await;
         // Nothing else is typed: only the catch-up after reconnecting can bring it to B.
         while !b.doc.text().contains(&token) {
             b.next().await;
@@ -234,7 +189,6 @@ async fn when_a_nodes_listener_drops_it_reconnects_and_catches_up_from_the_datab
 #[tokio::test]
 async fn a_logout_and_a_class_change_made_while_a_node_was_not_listening_still_reach_it() {
     let Some((node_a, node_b)) = two_nodes("missed announcements").await else { return };
-    listening(&node_a, 2).await;
     let prof = node_a.login_as("demo.prof").await;
     let admin = node_a.login_as("demo.admin").await;
     let eleve = node_b.login_as("demo.eleve").await;
@@ -244,21 +198,8 @@ async fn a_logout_and_a_class_change_made_while_a_node_was_not_listening_still_r
 
     // Node B's listener is cut and cannot come back while the changes are made on node A:
     // their announcements reach nobody on B.
-    let database: String =
-        sqlx::query_scalar("SELECT CAST(current_database() AS TEXT)").fetch_one(&node_a.db).await.expect("its name");
-    let superuser = sqlx::AnyPool::connect(&std::env::var("DATABASE_URL").expect("DATABASE_URL")).await.expect("admin");
-    let allow = |yes: bool| {
-        let sql = format!("ALTER DATABASE {database} ALLOW_CONNECTIONS {yes}");
-        let superuser = superuser.clone();
-        async move { sqlx::query(&sql).execute(&superuser).await.expect("ALTER DATABASE") }
-    };
-    allow(false).await;
-    node_a
-        .exec(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-        )
-        .await;
+    let outage = DatabaseOutage::of(&node_a).await;
+    outage.cut_listeners(&[&node_a, &node_b]).await;
     let (status, _) = prof.call::<()>("/api/deconnexion", &[]).await;
     assert_eq!(status, StatusCode::OK);
     let other = node_a.unit_id("classes", "0671234A", "5e B").await.to_string();
@@ -269,7 +210,7 @@ async fn a_logout_and_a_class_change_made_while_a_node_was_not_listening_still_r
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{done:?}");
-    allow(true).await;
+    outage.end().await;
 
     // Once listening again, node B checks what it may have missed against the database, well
     // before its minute-long housekeeping would.

@@ -3,7 +3,7 @@
 //! report are exact; late answers, wrong codes and outsiders are refused; a student who
 //! reconnects finds their seat and their answer again. Every wait is bounded.
 
-use crate::helpers::{Session, TestApp, spawn_app};
+use crate::helpers::{Session, TestApp, spawn_app, two_nodes};
 use crate::permissions::second_establishment;
 use app::quizzes::live::{LiveReport, LiveStarted};
 use domain::UserId;
@@ -690,29 +690,6 @@ async fn an_answer_after_the_session_ended_in_the_database_is_refused() {
     };
     assert_eq!(until(&mut student, ended).await, Some(0));
     assert_eq!(until(&mut host, ended).await, None);
-}
-
-/// Two nodes on one fresh PostgreSQL database, listening to each other, or `None` (with a
-/// message) on SQLite.
-async fn two_nodes(test: &str) -> Option<(TestApp, TestApp)> {
-    if !std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
-        eprintln!("{test}: skipped, several nodes need PostgreSQL (set DATABASE_URL=postgres://...)");
-        return None;
-    }
-    let database = crate::helpers::fresh_database_url().await;
-    let a = crate::helpers::spawn_node(&database, &[]).await;
-    let b = crate::helpers::spawn_node(&database, &[]).await;
-    let wait = async {
-        while a
-            .count("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'")
-            .await
-            < 2
-        {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(15), wait).await.expect("both nodes listen");
-    Some((a, b))
 }
 
 /// Issue 14, item 9: a live quiz with its teacher on node A and its students spread over
