@@ -17,7 +17,26 @@ pub struct AdminData {
     pub subjects: Vec<(SubjectId, String)>,
     pub assignments: Vec<AssignmentRow>,
     pub staff: Vec<UserRow>,
+    /// The activation code of an account this administrator just reactivated without
+    /// JavaScript, to show on the page the form returned to (see `HANDED_CODE_COOKIE`).
+    pub handed_code: Option<HandedCode>,
 }
+
+/// A new activation code and the person to give it to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandedCode {
+    pub name: String,
+    pub code: String,
+}
+
+/// The cookie that carries a new activation code from a reactivation posted without
+/// JavaScript (answered by a redirect back) to the administration page, which shows it: the
+/// code is never put in a URL, where history and logs would keep it. `HttpOnly`,
+/// `SameSite=Strict`, and shown only while the account still waits for that very code.
+pub const HANDED_CODE_COOKIE: &str = "preau_code_remis";
+
+/// How long that cookie lives, in seconds.
+pub const HANDED_CODE_SECS: i64 = 300;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassRow {
@@ -462,7 +481,38 @@ mod ssr {
 
     pub async fn admin_data() -> Result<AdminData, AppError> {
         let (_, st, est) = admin().await?;
-        Ok(db::admin_data(&st.db, est).await?)
+        let mut data = db::admin_data(&st.db, est).await?;
+        if let Some((id, code)) = handed_code_from_cookie() {
+            let hash = crate::server::db::sha256_hex(&crate::auth::normalise_code(&code));
+            let holder = db::waiting_for_code(&st.db, est, id, &hash, crate::server::db::now_ms()).await?;
+            data.handed_code = holder.map(|name| HandedCode { name, code });
+        }
+        Ok(data)
+    }
+
+    /// The account and code of the request's `HANDED_CODE_COOKIE`, if it has one.
+    fn handed_code_from_cookie() -> Option<(UserId, String)> {
+        let parts = use_context::<axum::http::request::Parts>()?;
+        parts.headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|header| {
+            header.split(';').find_map(|pair| {
+                let (id, code) = pair.trim().strip_prefix(HANDED_CODE_COOKIE)?.strip_prefix('=')?.split_once('.')?;
+                Some((UserId(id.parse().ok()?), code.to_string()))
+            })
+        })
+    }
+
+    /// Hands `code` for account `id` to the page a plain form post returns to.
+    fn hand_code_over(st: &crate::server::AppState, id: UserId, code: &str) {
+        let secure = if st.auth.secure_cookies { "; Secure" } else { "" };
+        let cookie = format!(
+            "{HANDED_CODE_COOKIE}={}.{code}; Path=/; HttpOnly; SameSite=Strict; Max-Age={HANDED_CODE_SECS}{secure}",
+            id.0
+        );
+        if let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(v) = axum::http::HeaderValue::from_str(&cookie)
+        {
+            opts.append_header(axum::http::header::SET_COOKIE, v);
+        }
     }
 
     pub async fn create_class(nom: String, niveau: String) -> Result<(), AppError> {
@@ -670,6 +720,12 @@ mod ssr {
         if !actif {
             let ended = session::delete_all_for(&st.db, id).await?;
             st.realtime.end_sessions(ended.iter());
+        }
+        // Without JavaScript the answer is a redirect back, which cannot carry the code.
+        if let Some(code) = &code
+            && crate::server::is_plain_form_post()
+        {
+            hand_code_over(&st, id, code);
         }
         Ok(code)
     }

@@ -111,7 +111,32 @@ pub async fn admin_data(db: &Db, est: EstablishmentId) -> Result<AdminData, sqlx
             }),
         }
     }
-    Ok(AdminData { establishment, classes, groups, subjects, assignments, staff })
+    Ok(AdminData { establishment, classes, groups, subjects, assignments, staff, handed_code: None })
+}
+
+/// The name of account `id` of the establishment if it is active and waits for activation with
+/// the code whose hash is `code_hash`, still valid at `now`.
+pub async fn waiting_for_code(
+    db: &Db,
+    est: EstablishmentId,
+    id: UserId,
+    code_hash: &str,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT u.first_name, u.last_name FROM users u
+         WHERE u.id = $1 AND u.active = 1 AND u.password_hash IS NULL
+           AND u.activation_hash = $2 AND u.activation_expires_at > $3
+           AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.establishment_id = $4)",
+    )
+    .bind(id.0)
+    .bind(code_hash)
+    .bind(now)
+    .bind(est.0)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| Ok(format!("{} {}", r.try_get::<String, _>("first_name")?, r.try_get::<String, _>("last_name")?)))
+        .transpose()
 }
 
 pub async fn class_by_name(tx: &mut Tx<'_>, est: EstablishmentId, name: &str) -> Result<Option<ClassId>, sqlx::Error> {

@@ -42,10 +42,18 @@ pub fn AdminPage() -> impl IntoView {
             view! { <p class="notice" role="status">"Compte créé : identifiant " <strong>{u}</strong> ". Générez sa lettre d'activation depuis sa classe."</p> }
         })
     };
-    let reactivated = move || {
-        set_active.value().get().and_then(|r| r.ok()).flatten().map(|code| {
-            view! { <p class="notice" role="status">"Compte réactivé. Son ancien mot de passe est effacé ; nouveau code d'activation à remettre à la personne : " <strong>{code}</strong> " (valable " {crate::auth::CODE_VALID_DAYS} " jours, à saisir sur la page Activation)."</p> }
-        })
+    // The new code comes back in the action's answer once hydrated; without JavaScript, the
+    // redirect back hands it to the page's data (`AdminData::handed_code`).
+    let reactivated = move |handed: Option<HandedCode>| {
+        let hydrated = set_active.value().get().and_then(|r| r.ok()).flatten();
+        let (whom, code) = match (hydrated, handed) {
+            (Some(code), _) => ("la personne".to_string(), code),
+            (None, Some(h)) => (h.name, h.code),
+            (None, None) => return None,
+        };
+        Some(
+            view! { <p class="notice" role="status">"Compte réactivé. Son ancien mot de passe est effacé ; nouveau code d'activation à remettre à " {whom} " : " <strong>{code}</strong> " (valable " {crate::auth::CODE_VALID_DAYS} " jours, à saisir sur la page Activation)."</p> },
+        )
     };
     view! {
         <header class="page-head">
@@ -228,7 +236,7 @@ pub fn AdminPage() -> impl IntoView {
                         </tbody>
                     </table></div>
                     <FormError action=set_active/>
-                    {reactivated}
+                    {let handed = d.handed_code.clone(); move || reactivated(handed.clone())}
                     <ActionForm action=new_user>
                         <fieldset class="inline-form">
                             <legend>"Nouveau compte"</legend>

@@ -105,7 +105,8 @@ pub fn respond<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate:
     result
 }
 
-fn is_plain_form_post() -> bool {
+/// Whether the request is a form posted without JavaScript (answered by a redirect back).
+pub fn is_plain_form_post() -> bool {
     leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
         parts
             .headers

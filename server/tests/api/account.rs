@@ -92,3 +92,46 @@ async fn a_reactivated_account_loses_its_password_and_gets_a_new_code() {
     let s = app.activate("demo.eleve", &code, NEW_PASSWORD).await;
     assert_eq!(s.whoami().await.map(|me| me.username), Some("demo.eleve".to_string()));
 }
+
+/// Without JavaScript the reactivation form is answered by a redirect back to the
+/// administration page, which shows the new code and whom to give it to (it used to be shown
+/// only once hydrated: a plain post lost it). The code is never in a URL.
+#[tokio::test]
+async fn a_reactivation_posted_without_javascript_shows_the_new_code_on_the_page_it_returns_to() {
+    use reqwest::header::{ACCEPT, LOCATION, REFERER};
+    let app = spawn_app().await;
+    let admin = app.login_as("demo.admin").await;
+    let id = app.user_id("demo.prof").await.to_string();
+    let (status, result) = admin.call::<Option<String>>("/api/admin/activer", &[("id", &id), ("actif", "false")]).await;
+    assert_eq!((status, result), (StatusCode::OK, Ok(None)));
+
+    let res = admin
+        .http
+        .post(app.url("/api/admin/activer"))
+        .header(ACCEPT, "text/html")
+        .header(REFERER, app.url("/admin"))
+        .form(&[("id", id.as_str()), ("actif", "true")])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = res.headers()[LOCATION].to_str().expect("a Location").to_string();
+    assert_eq!(back.trim_end_matches('?'), app.url("/admin"), "back to the page, nothing in the URL");
+
+    let page = admin.get("/admin").await.text().await.expect("the page");
+    let notice = page.split("Compte réactivé.").nth(1).expect("the reactivation notice on the page");
+    let (whom, rest) = notice.split_once("<strong>").expect("the code in bold");
+    let code = rest.split_once("</strong>").expect("its end").0;
+    let name: String = sqlx::query_scalar("SELECT first_name FROM users WHERE username = 'demo.prof'")
+        .fetch_one(&app.db)
+        .await
+        .expect("the teacher's name");
+    assert!(whom.contains(&name), "the notice names whom to give the code to: « {whom} »");
+    assert_eq!(app::auth::normalise_code(code).len(), app::auth::CODE_LEN, "a whole code: « {code} »");
+
+    // It is the account's code; once used, the page no longer shows it.
+    let s = app.activate("demo.prof", code, NEW_PASSWORD).await;
+    assert_eq!(s.whoami().await.map(|me| me.username), Some("demo.prof".to_string()));
+    let page = admin.get("/admin").await.text().await.expect("the page");
+    assert!(!page.contains("Compte réactivé."), "a used code is not shown again");
+}
