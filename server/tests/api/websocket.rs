@@ -87,3 +87,39 @@ async fn a_message_over_the_limit_closes_the_connection() {
     .await;
     assert_eq!(closed, Ok((server::ws::CLOSE_TOO_BIG, "message trop volumineux".to_string())));
 }
+
+/// Issue 14, item 12: a socket being opened is registered with its session before the
+/// upgrade, and the session is read again after registering. Whichever side of the
+/// registration a logout lands on, the socket cannot outlive the session: before it, the
+/// upgrade is refused (401); after it, the registration hears the end (the socket closes 4001
+/// as soon as it runs).
+#[tokio::test]
+async fn a_logout_landing_while_a_socket_is_being_opened_never_leaves_it_open() {
+    use app::server::session;
+    use reqwest::StatusCode;
+    let app = spawn_app().await;
+    // The session layer has checked the session, as it does before the upgrade.
+    let checked = async |s: &Session| {
+        let token = session::token_from_cookie_header(&app.state.auth, &s.cookie_header().expect("a cookie"))
+            .expect("a session token");
+        session::load(&app.state, &token).await.expect("loading the session").expect("an open session")
+    };
+
+    // The logout lands between that check and the registration: the upgrade is refused.
+    let s = app.login_as("demo.prof").await;
+    let user = checked(&s).await;
+    let (status, result) = s.call::<()>("/api/deconnexion", &[]).await;
+    assert_eq!((status, result), (StatusCode::OK, Ok(())));
+    let refused = server::ws::watch_session(&app.state, &user).await.expect_err("a closed session is refused");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+    // The logout lands after the registration, before the upgrade: the registration hears it.
+    let s = app.login_as("demo.prof").await;
+    let user = checked(&s).await;
+    let mut ended = server::ws::watch_session(&app.state, &user).await.expect("an open session is accepted");
+    assert!(!*ended.borrow(), "nothing ended yet");
+    let (status, result) = s.call::<()>("/api/deconnexion", &[]).await;
+    assert_eq!((status, result), (StatusCode::OK, Ok(())));
+    tokio::time::timeout(Duration::from_secs(5), ended.changed()).await.expect("told in time").expect("told");
+    assert!(*ended.borrow(), "the socket is told to close");
+}
