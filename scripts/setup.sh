@@ -18,7 +18,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "0.2.130" ]; 
   echo "==> cargo install wasm-bindgen-cli 0.2.130 (about 7 minutes, once)"
   cargo install wasm-bindgen-cli --version =0.2.130
 fi
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ]; then
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ] || [ ! -d node_modules/yjs ]; then
   echo "==> npm ci"
   npm ci --no-audit --no-fund
 fi

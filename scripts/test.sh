@@ -65,4 +65,17 @@ if [ -n "$pg" ]; then
   psql "$pg" -qc "DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)" >/dev/null
 fi
 
+step "pad durability with the reference Yjs client (npm yjs): an update waiting for its dependency, SIGKILL, restart"
+if [ -n "$pg" ]; then
+  yjs_db="preau_e2e_yjs_$$"
+  psql "$pg" -qc "CREATE DATABASE $yjs_db" >/dev/null
+  export PREAU_YJS_DATABASE_URL="${pg%/*}/$yjs_db"
+else
+  export PREAU_YJS_DATABASE_URL="sqlite://$PWD/target/e2e/yjs.db?mode=rwc"
+fi
+node end2end/yjs/pending-kill.mjs
+if [ -n "$pg" ]; then
+  psql "$pg" -qc "DROP DATABASE IF EXISTS $yjs_db WITH (FORCE)" >/dev/null
+fi
+
 step "all tests passed (target/ holds $(du -sh "${CARGO_TARGET_DIR:-target}" | cut -f1))"

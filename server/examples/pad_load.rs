@@ -6,6 +6,7 @@
 //!
 //! cargo run --release -p server --example pad_load -- [--authors 100] [--seconds 20]
 //!     [--observers 50] [--awareness] [--nodes 2 --database postgres://postgres@127.0.0.1:5432/test]
+//!     [--flood 5000]
 //!     [--url http://127.0.0.1:3000 --password <demo password> --unit <class id> --pid <preau's pid>]
 //!
 //! `--awareness`: each author also sends its caret (a y-protocols awareness update) with each
@@ -16,6 +17,11 @@
 //! database (made on that server, dropped at the end), the authors spread over them in turn;
 //! deliveries are reported apart for authors on the same node and on another node (through
 //! the node bus: LISTEN/NOTIFY, then the rows read back).
+//!
+//! `--flood N`: while the class types, N login attempts with a wrong password for one account
+//! (nearly all of them throttled, the hostile 8:00 of issue 14) are posted from one address
+//! by 16 clients at once, as fast as the server answers; their statuses and pace are reported,
+//! to compare the pad's latencies with and without them.
 //!
 //! Without `--url`, it starts Préau in this process on a fresh SQLite database with the demo
 //! school, on a runtime of its own (threads `preau-server`) so that the server's CPU time can
@@ -83,6 +89,45 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 struct Layout {
     nodes: usize,
     awareness: bool,
+    /// Wrong-password logins posted while the class types.
+    flood: usize,
+}
+
+/// Clients posting the flood at once.
+const FLOOD_CLIENTS: usize = 16;
+
+/// Posts `total` logins with a wrong password to `base`, from `FLOOD_CLIENTS` clients at once
+/// starting at `begin`; returns how many got each status, and the seconds it took.
+async fn flood(base: String, total: usize, begin: tokio::time::Instant) -> (std::collections::BTreeMap<u16, usize>, f64) {
+    tokio::time::sleep_until(begin).await;
+    let started = Instant::now();
+    let next = Arc::new(AtomicU64::new(0));
+    let clients: Vec<_> = (0..FLOOD_CLIENTS)
+        .map(|_| {
+            let (base, next) = (base.clone(), next.clone());
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let mut statuses: std::collections::BTreeMap<u16, usize> = Default::default();
+                while next.fetch_add(1, Ordering::Relaxed) < total as u64 {
+                    let sent = http
+                        .post(format!("{base}/api/connexion"))
+                        .header("origin", &base)
+                        .form(&[("identifiant", "demo.eleve"), ("mot_de_passe", "pas le bon mot de passe")])
+                        .send()
+                        .await;
+                    *statuses.entry(sent.map_or(0, |r| r.status().as_u16())).or_default() += 1;
+                }
+                statuses
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for c in clients {
+        for (status, n) in c.await.unwrap_or_default() {
+            *statuses.entry(status).or_default() += n;
+        }
+    }
+    (statuses, started.elapsed().as_secs_f64())
 }
 
 async fn author(
@@ -211,7 +256,7 @@ fn main() -> anyhow::Result<()> {
         nodes == 1 || database.as_deref().is_some_and(|d| d.starts_with("postgres")),
         "several --nodes need --database postgres://..."
     );
-    let layout = Layout { nodes, awareness: args.iter().any(|a| a == "--awareness") };
+    let layout = Layout { nodes, awareness: args.iter().any(|a| a == "--awareness"), flood: number(&args, "--flood", 0)? };
 
     let client_rt = tokio::runtime::Builder::new_multi_thread().thread_name("load-client").enable_all().build()?;
     // The in-process server's runtime, kept until the end.
@@ -308,6 +353,7 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize, lay
     let stop_typing = begin + Duration::from_secs(seconds);
     let period = Duration::from_secs(1) / EDITS_PER_SECOND;
     let (server_cpu_before, total_cpu_before) = cpu_seconds(pid);
+    let flooding = (layout.flood > 0).then(|| tokio::spawn(flood(base.clone(), layout.flood, begin)));
     let tasks: Vec<_> = sockets
         .into_iter()
         .enumerate()
@@ -424,5 +470,13 @@ async fn run(target: Target, authors: usize, seconds: u64, observers: usize, lay
         "  RSS ({whose}) MiB: before connecting {rss_idle:.0}, {authors} connected {rss_connected:.0}, end of typing {rss_typing:.0}"
     );
     println!("  connections closed by the server: {closed:?}");
+    if let Some(flooding) = flooding {
+        let (statuses, took) = flooding.await?;
+        println!(
+            "  flood: {} wrong-password logins from one address in {took:.1} s ({:.0}/s), by status: {statuses:?}",
+            layout.flood,
+            layout.flood as f64 / took
+        );
+    }
     Ok(())
 }
