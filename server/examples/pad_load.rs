@@ -98,7 +98,11 @@ const FLOOD_CLIENTS: usize = 16;
 
 /// Posts `total` logins with a wrong password to `base`, from `FLOOD_CLIENTS` clients at once
 /// starting at `begin`; returns how many got each status, and the seconds it took.
-async fn flood(base: String, total: usize, begin: tokio::time::Instant) -> (std::collections::BTreeMap<u16, usize>, f64) {
+async fn flood(
+    base: String,
+    total: usize,
+    begin: tokio::time::Instant,
+) -> (std::collections::BTreeMap<u16, usize>, f64) {
     tokio::time::sleep_until(begin).await;
     let started = Instant::now();
     let next = Arc::new(AtomicU64::new(0));
@@ -256,7 +260,8 @@ fn main() -> anyhow::Result<()> {
         nodes == 1 || database.as_deref().is_some_and(|d| d.starts_with("postgres")),
         "several --nodes need --database postgres://..."
     );
-    let layout = Layout { nodes, awareness: args.iter().any(|a| a == "--awareness"), flood: number(&args, "--flood", 0)? };
+    let layout =
+        Layout { nodes, awareness: args.iter().any(|a| a == "--awareness"), flood: number(&args, "--flood", 0)? };
 
     let client_rt = tokio::runtime::Builder::new_multi_thread().thread_name("load-client").enable_all().build()?;
     // The in-process server's runtime, kept until the end.

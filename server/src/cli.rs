@@ -158,7 +158,15 @@ pub async fn run(settings: Settings, cli: Cli) -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("listening for metrics on {addr}"))?;
                 tracing::info!(%addr, "metrics served at /metrics");
-                tokio::spawn(crate::serve_metrics(state.clone(), metrics));
+                let served = crate::serve_metrics(state.clone(), metrics);
+                tokio::spawn(async move {
+                    if let Err(e) = served.await {
+                        tracing::error!(
+                            error = format!("{e:#}"),
+                            "the metrics listener stopped; /metrics is no longer served"
+                        );
+                    }
+                });
             }
             tracing::info!(addr = %settings.site_addr, settings = ?settings, "Préau is listening");
             crate::serve(state, listener).await

@@ -70,6 +70,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         leptos_options,
         pad_max_participants: settings.pad_max_participants,
         metrics,
+        audit_pending: Default::default(),
     })
 }
 
@@ -173,10 +174,28 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> anyhow
             self::housekeeping(&housekeeping).await;
         }
     });
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+    let audit = state.clone();
+    let writing_audit = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(app::server::audit::COALESCE_FLUSH_EVERY);
+        loop {
+            tick.tick().await;
+            write_coalesced_audit(&audit).await;
+        }
+    });
+    let served = axum::serve(listener, router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+    writing_audit.abort();
+    write_coalesced_audit(&state).await;
+    served
+}
+
+/// Writes the audit counts of throttled attempts gathered since the last time.
+pub async fn write_coalesced_audit(state: &AppState) {
+    if let Err(e) = state.audit_pending.flush(&state.db).await {
+        tracing::warn!(error = %e, "could not write the coalesced audit entries; kept for the next try");
+    }
 }
 
 /// Serves `GET /metrics` (Prometheus's text format) on its own listener, for the address of
@@ -192,8 +211,27 @@ pub async fn serve_metrics(state: AppState, listener: tokio::net::TcpListener) -
                 )
             }),
         )
-        .with_state(state);
-    axum::serve(listener, metrics).with_graceful_shutdown(shutdown_signal()).await.context("serving metrics")
+        .with_state(state.clone());
+    let probe = tokio::spawn(probe_pool(state));
+    let served =
+        axum::serve(listener, metrics).with_graceful_shutdown(shutdown_signal()).await.context("serving metrics");
+    probe.abort();
+    served
+}
+
+/// Takes a database connection every [`app::server::metrics::POOL_PROBE_EVERY`] and records
+/// how long that took: the pool's wait as a request would have met it. A connection not had
+/// within the pool's own acquire timeout is recorded as that long.
+async fn probe_pool(state: AppState) {
+    let mut every = tokio::time::interval(app::server::metrics::POOL_PROBE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let started = std::time::Instant::now();
+        let connection = state.db.acquire().await;
+        state.metrics.pool_waited(started.elapsed().as_secs_f64());
+        drop(connection);
+    }
 }
 
 /// Removes throttle counters past their window and audit entries past their retention

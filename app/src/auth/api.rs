@@ -43,9 +43,10 @@ async fn login_inner(identifiant: String, mot_de_passe: String, suivant: Option<
     let wait = db::throttle_take(&st.db, &account_key, &ACCOUNT_POLICY).await?;
     if wait > 0 {
         // No password is hashed for a throttled attempt, so a flood of them is cheap to send:
-        // one audit row per address and minute, with a count, not one per request.
+        // one audit row per address and minute, with a count, written every few seconds.
         audit::record_coalesced(
             &st.db,
+            &st.audit_pending,
             audit::Entry {
                 establishment: None,
                 actor: None,

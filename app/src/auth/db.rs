@@ -69,6 +69,15 @@ pub async fn complete_activation(db: &Db, user: UserId, phc: &str) -> Result<boo
 /// (`throttle_refund`) its attempt.
 pub async fn throttle_take(db: &Db, key: &str, policy: &ThrottlePolicy) -> Result<u64, sqlx::Error> {
     let now = now_ms();
+    // Already waiting: refused by a read, so a flood of refused attempts writes nothing (on
+    // SQLite it would queue in front of every other write). The count below stays the one
+    // authority on what goes ahead: a stale read can only refuse an attempt that a refund
+    // made in the same instant would have let through.
+    if let Some(wait) = current_wait(db, key, policy, now).await?
+        && wait > 0
+    {
+        return Ok(wait);
+    }
     let forget_ms = (policy.forget_after_secs * 1000) as i64;
     // The steps are the policy's own constants, never input: safe to write into the SQL.
     let mut delay_ms = String::from("CASE");
@@ -88,20 +97,23 @@ pub async fn throttle_take(db: &Db, key: &str, policy: &ThrottlePolicy) -> Resul
     if counted.is_some() {
         return Ok(0);
     }
+    let wait = current_wait(db, key, policy, now).await?.unwrap_or(0);
+    // Refused a moment ago: the delay may have ended since, but this attempt waits at least 1 s.
+    Ok(wait.max(1))
+}
+
+/// The seconds key `key` must still wait at `now`, if it has a counter.
+async fn current_wait(db: &Db, key: &str, policy: &ThrottlePolicy, now: i64) -> Result<Option<u64>, sqlx::Error> {
     let row = sqlx::query("SELECT failures, last_failure_at FROM login_throttle WHERE throttle_key = $1")
         .bind(key)
         .fetch_optional(db)
         .await?;
-    let wait = match row {
-        Some(r) => {
-            let failures: i64 = r.try_get("failures")?;
-            let last: i64 = r.try_get("last_failure_at")?;
-            policy.wait_secs(failures.clamp(0, u32::MAX as i64) as u32, last, now)
-        }
-        None => 0,
-    };
-    // Refused a moment ago: the delay may have ended since, but this attempt waits at least 1 s.
-    Ok(wait.max(1))
+    row.map(|r| {
+        let failures: i64 = r.try_get("failures")?;
+        let last: i64 = r.try_get("last_failure_at")?;
+        Ok(policy.wait_secs(failures.clamp(0, u32::MAX as i64) as u32, last, now))
+    })
+    .transpose()
 }
 
 /// Gives back the attempt `throttle_take` counted, when it turned out right (a live-quiz code

@@ -58,29 +58,142 @@ where
 /// Minutes over which repeated unauthenticated events of one key share one row.
 pub const COALESCE_WINDOW_MS: i64 = 60_000;
 
-/// Records an entry that an unauthenticated client can cause at will (a throttled login):
-/// the entries of one `key` (e.g. the client's address) within a minute share one row whose
-/// `repeat_count` grows, so a flood writes one row a minute instead of one per request.
-pub async fn record_coalesced(db: &Db, entry: Entry<'_>, key: &str) -> Result<(), sqlx::Error> {
-    let now = now_ms();
-    let coalesce_key = format!("{}|{key}|{}", entry.action, now.div_euclid(COALESCE_WINDOW_MS));
+/// How often the entries counted in memory by [`Coalesced`] are written.
+pub const COALESCE_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Most distinct keys [`Coalesced`] holds between two writes; past it, an entry is written at
+/// once (a client spraying from many addresses cannot grow the server's memory).
+pub const COALESCE_MAX_KEYS: usize = 10_000;
+
+/// Entries that an unauthenticated client can cause at will (a throttled login), counted in
+/// memory and written every [`COALESCE_FLUSH_EVERY`]: the entries of one key (e.g. the
+/// client's address) within a minute share one row whose `repeat_count` grows. A flood thus
+/// costs the database one write per key every few seconds, not one per request, and does not
+/// queue in front of the pads' writes on SQLite's single writer. A process killed outright
+/// loses at most the last few seconds of these counts; a graceful stop writes them.
+#[derive(Default)]
+pub struct Coalesced {
+    pending: std::sync::Mutex<std::collections::HashMap<String, Pending>>,
+}
+
+/// One row to add to, and how many times.
+struct Pending {
+    establishment: Option<i64>,
+    actor: Option<i64>,
+    actor_name: String,
+    action: String,
+    detail: String,
+    ip: String,
+    at: i64,
+    count: i64,
+}
+
+impl Coalesced {
+    /// Counts `entry` under `key` for the next write; `false` when [`COALESCE_MAX_KEYS`] keys
+    /// are already waiting and this one is new (the caller writes it itself).
+    fn count(&self, entry: &Entry<'_>, coalesce_key: String, now: i64) -> bool {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        let full = pending.len() >= COALESCE_MAX_KEYS;
+        match pending.entry(coalesce_key) {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let p = o.get_mut();
+                p.count += 1;
+                p.at = now;
+                true
+            }
+            std::collections::hash_map::Entry::Vacant(_) if full => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Pending {
+                    establishment: entry.establishment.map(|e| e.0),
+                    actor: entry.actor.map(|a| a.0),
+                    actor_name: entry.actor_name.to_string(),
+                    action: entry.action.to_string(),
+                    detail: entry.detail.to_string(),
+                    ip: entry.ip.to_string(),
+                    at: now,
+                    count: 1,
+                });
+                true
+            }
+        }
+    }
+
+    /// Writes what was counted since the last call, in one transaction; how many rows it
+    /// touched. On failure the counts are kept for the next call.
+    pub async fn flush(&self, db: &Db) -> Result<usize, sqlx::Error> {
+        let batch: Vec<(String, Pending)> =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let written = async {
+            let mut tx = super::db::begin_write(db).await?;
+            for (key, p) in &batch {
+                add(&mut *tx, key, p).await?;
+            }
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = written {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            for (key, p) in batch {
+                match pending.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(mut o) => o.get_mut().count += p.count,
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(p);
+                    }
+                }
+            }
+            return Err(e);
+        }
+        Ok(batch.len())
+    }
+}
+
+/// Adds `p.count` to the row of `coalesce_key`, making it if needed.
+async fn add<'e, E>(executor: E, coalesce_key: &str, p: &Pending) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     sqlx::query(
         "INSERT INTO audit_log (id, establishment_id, actor_id, actor_name, action, detail, ip, at, repeat_count, coalesce_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)
-         ON CONFLICT (coalesce_key) DO UPDATE SET repeat_count = audit_log.repeat_count + 1, at = excluded.at",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (coalesce_key) DO UPDATE SET repeat_count = audit_log.repeat_count + excluded.repeat_count, at = excluded.at",
     )
     .bind(new_id())
-    .bind(entry.establishment.map(|e| e.0))
-    .bind(entry.actor.map(|a| a.0))
-    .bind(entry.actor_name)
-    .bind(entry.action)
-    .bind(entry.detail)
-    .bind(entry.ip)
-    .bind(now)
+    .bind(p.establishment)
+    .bind(p.actor)
+    .bind(&p.actor_name)
+    .bind(&p.action)
+    .bind(&p.detail)
+    .bind(&p.ip)
+    .bind(p.at)
+    .bind(p.count)
     .bind(coalesce_key)
-    .execute(db)
+    .execute(executor)
     .await?;
     Ok(())
+}
+
+/// Records an entry that an unauthenticated client can cause at will (a throttled login),
+/// coalesced by `key` and minute in `pending` (see [`Coalesced`]).
+pub async fn record_coalesced(db: &Db, pending: &Coalesced, entry: Entry<'_>, key: &str) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let coalesce_key = format!("{}|{key}|{}", entry.action, now.div_euclid(COALESCE_WINDOW_MS));
+    if pending.count(&entry, coalesce_key.clone(), now) {
+        return Ok(());
+    }
+    let p = Pending {
+        establishment: entry.establishment.map(|e| e.0),
+        actor: entry.actor.map(|a| a.0),
+        actor_name: entry.actor_name.to_string(),
+        action: entry.action.to_string(),
+        detail: entry.detail.to_string(),
+        ip: entry.ip.to_string(),
+        at: now,
+        count: 1,
+    };
+    add(db, &coalesce_key, &p).await
 }
 
 /// Removes the entries older than `retention_ms` (PREAU_AUDIT_RETENTION_DAYS): access logs
@@ -132,5 +245,32 @@ pub async fn refused_from(db: &Db, user: &super::CurrentUser, what: &str, ip: &s
     };
     if let Err(e) = record(db, entry).await {
         tracing::error!(error = %e, "could not write the audit log");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn throttled(ip: &str) -> Entry<'_> {
+        Entry { establishment: None, actor: None, actor_name: "x", action: action::LOGIN_THROTTLED, detail: "", ip }
+    }
+
+    /// A flood from one address is one count; keys beyond `COALESCE_MAX_KEYS` are handed back
+    /// to be written at once, while the keys held go on counting.
+    #[test]
+    fn counts_coalesce_by_key_and_hold_at_most_the_maximum_of_keys() {
+        let pending = Coalesced::default();
+        for _ in 0..1000 {
+            assert!(pending.count(&throttled("10.0.0.1"), "k|10.0.0.1|1".into(), 1));
+        }
+        for i in 1..COALESCE_MAX_KEYS {
+            assert!(pending.count(&throttled("x"), format!("k|{i}|1"), 2));
+        }
+        assert!(!pending.count(&throttled("10.9.9.9"), "k|10.9.9.9|1".into(), 3), "one key too many");
+        assert!(pending.count(&throttled("10.0.0.1"), "k|10.0.0.1|1".into(), 4), "a held key still counts");
+        let held = pending.pending.lock().unwrap_or_else(|e| e.into_inner());
+        assert_eq!(held.len(), COALESCE_MAX_KEYS);
+        assert_eq!(held.get("k|10.0.0.1|1").map(|p| (p.count, p.at)), Some((1001, 4)));
     }
 }

@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex};
 /// Upper bounds of the latency buckets, in seconds (Prometheus's `le`).
 pub const BUCKETS: [f64; 12] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
+/// How often the pool probe takes a connection while metrics are served.
+pub const POOL_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Requests that matched no route are counted under this label.
 pub const UNMATCHED: &str = "unmatched";
 
@@ -94,9 +97,15 @@ pub struct Metrics {
     sockets: [AtomicI64; 3],
     hashes: Mutex<Histogram>,
     hash_refused: AtomicU64,
+    pool_waits: Mutex<Histogram>,
 }
 
 impl Metrics {
+    /// Records how long a probe waited for a database connection (see [`POOL_PROBE_EVERY`]).
+    pub fn pool_waited(&self, seconds: f64) {
+        self.pool_waits.lock().unwrap_or_else(|e| e.into_inner()).observe(seconds);
+    }
+
     /// Counts one request answered.
     pub fn request(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
@@ -169,6 +178,14 @@ impl Metrics {
         out.push_str("# HELP preau_db_connections_max Most connections the pool opens.\n");
         out.push_str("# TYPE preau_db_connections_max gauge\n");
         let _ = writeln!(out, "preau_db_connections_max {}", now.db_max);
+        out.push_str("# HELP preau_db_pool_wait_seconds Time a probe waited for a database connection, once a second: what a request would have waited then.\n");
+        out.push_str("# TYPE preau_db_pool_wait_seconds histogram\n");
+        self.pool_waits.lock().unwrap_or_else(|e| e.into_inner()).write(&mut out, "preau_db_pool_wait_seconds", "");
+        out.push_str(
+            "# HELP preau_login_lane_waiting Password checks waiting their turn in a slowed address's lane.\n",
+        );
+        out.push_str("# TYPE preau_login_lane_waiting gauge\n");
+        let _ = writeln!(out, "preau_login_lane_waiting {}", now.lane_waiting);
         out
     }
 }
@@ -178,6 +195,7 @@ impl Metrics {
 pub struct Gauges {
     pub pads_open: usize,
     pub hash_waiting: usize,
+    pub lane_waiting: usize,
     pub db_size: u32,
     pub db_idle: u32,
     pub db_max: u32,

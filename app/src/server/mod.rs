@@ -55,6 +55,8 @@ pub struct AppState {
     pub pad_max_participants: usize,
     /// What `/metrics` shows (`PREAU_METRICS_ADDR`).
     pub metrics: Arc<metrics::Metrics>,
+    /// Audit entries of throttled attempts, counted in memory and written every few seconds.
+    pub audit_pending: Arc<audit::Coalesced>,
 }
 
 impl AppState {
@@ -63,6 +65,7 @@ impl AppState {
         let gauges = metrics::Gauges {
             pads_open: self.realtime.open_pads().len(),
             hash_waiting: self.hasher.waiting(),
+            lane_waiting: self.hasher.lane_waiting(),
             db_size: self.db.size(),
             db_idle: self.db.num_idle() as u32,
             db_max: self.db.options().get_max_connections(),

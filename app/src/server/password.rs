@@ -27,6 +27,24 @@ pub struct PasswordHasher {
     metrics: Arc<crate::server::metrics::Metrics>,
     /// One lane per slowed address (`AddressPolicy`): its password checks take turns there.
     lanes: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    /// Checks waiting for their turn in some lane, for `/metrics`.
+    lane_waiting: Arc<AtomicUsize>,
+}
+
+/// Counts one check as waiting in a lane until dropped (its turn came, or the request went).
+struct LaneWait(Arc<AtomicUsize>);
+
+impl LaneWait {
+    fn enter(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        LaneWait(count.clone())
+    }
+}
+
+impl Drop for LaneWait {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A place in an address's lane; the lane goes when its last user leaves.
@@ -57,6 +75,7 @@ impl PasswordHasher {
             dummy_hash: Arc::new(dummy_hash),
             metrics,
             lanes: Arc::default(),
+            lane_waiting: Arc::default(),
         })
     }
 
@@ -119,13 +138,20 @@ impl PasswordHasher {
             }
             InLane { lanes: self.lanes.clone(), address: address.to_string(), gate: gate.clone() }
         };
+        let waiting = LaneWait::enter(&self.lane_waiting);
         let _turn = place.gate.acquire().await.map_err(|_| AppError::Busy)?;
+        drop(waiting);
         self.verify(password, stored).await
     }
 
     /// Hashes waiting for a core now.
     pub fn waiting(&self) -> usize {
         self.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Checks waiting for their turn in an address's lane now.
+    pub fn lane_waiting(&self) -> usize {
+        self.lane_waiting.load(Ordering::SeqCst)
     }
 
     /// Addresses with a lane right now (someone of theirs checking or waiting).
@@ -165,6 +191,31 @@ mod tests {
     async fn an_unknown_user_never_verifies() -> anyhow::Result<()> {
         let hasher = PasswordHasher::new(Arc::default())?;
         assert!(!hasher.verify("n'importe quoi".into(), None).await?);
+        Ok(())
+    }
+
+    /// `/metrics` shows the checks waiting their turn in a slowed address's lane, and none once
+    /// their turn has come.
+    #[tokio::test]
+    async fn checks_waiting_in_an_addresss_lane_are_counted_until_their_turn() -> anyhow::Result<()> {
+        let hasher = PasswordHasher::new(Arc::default())?;
+        let policy = domain::throttle::ADDRESS_POLICY;
+        let checks: Vec<_> = (0..3)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.verify_in_lane("10.0.0.1", &policy, "faux".into(), None).await })
+            })
+            .collect();
+        let mut most = 0;
+        while checks.iter().any(|c| !c.is_finished()) {
+            most = most.max(hasher.lane_waiting());
+            tokio::task::yield_now().await;
+        }
+        for c in checks {
+            assert!(!c.await??);
+        }
+        assert_eq!(most, 2, "one check at a time: the two others waited");
+        assert_eq!(hasher.lane_waiting(), 0);
         Ok(())
     }
 }

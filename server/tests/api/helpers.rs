@@ -10,6 +10,9 @@ use server::config::Settings;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Longest a test waits for one HTTP answer.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The demo accounts' password in tests.
 pub const PASSWORD: &str = "cartable-violet-2026";
 
@@ -175,6 +178,9 @@ impl Session {
             .cookie_provider(jar.clone())
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
+            // A request the server never answers fails its test with the request named, rather
+            // than holding the whole run until CI's limit.
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .expect("http client");
         Session { http, jar, base: base.to_string() }

@@ -76,6 +76,26 @@ async fn metrics_count_requests_by_route_and_sockets_by_kind_on_their_own_addres
     assert!(!text.contains("pas-une-page"), "no URL in a label: {text}");
     assert!(text.contains("preau_open_sockets{kind=\"pad\"} 0\n"), "{text}");
     assert!(text.contains("preau_db_connections_max 5\n"), "{text}");
+    assert!(text.contains("preau_login_lane_waiting 0\n"), "{text}");
+    // The pool probe takes a connection at once, then every second.
+    let count = |text: &str, series: &str| -> u64 {
+        text.lines().find_map(|l| l.strip_prefix(series)).and_then(|n| n.trim().parse().ok()).unwrap_or(0)
+    };
+    let probed = async {
+        loop {
+            let text = scrape(metrics).await;
+            if count(&text, "preau_db_pool_wait_seconds_count") >= 1 {
+                break text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let text = tokio::time::timeout(Duration::from_secs(5), probed).await.expect("the pool probed");
+    assert_eq!(
+        count(&text, "preau_db_pool_wait_seconds_bucket{le=\"1\"}"),
+        count(&text, "preau_db_pool_wait_seconds_count"),
+        "an idle pool hands a connection in well under a second: {text}"
+    );
 
     let prof = app.login_as("demo.prof").await;
     let pad = create_pad(&prof, &class_4c(&app).await, "class").await;
