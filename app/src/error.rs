@@ -121,9 +121,22 @@ impl From<anyhow::Error> for AppError {
     }
 }
 
+/// What a person is told when what they create already exists because someone else created
+/// it in the same instant (a unique constraint the page's own check could not see yet).
+pub const ALREADY_EXISTS: &str =
+    "Cet élément vient d'être créé par quelqu'un d'autre : rechargez la page, puis choisissez un autre nom si besoin.";
+
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
+    /// A unique constraint refusing a write is a conflict the person can resolve (409, in
+    /// French), in one place for every feature: each checks for a duplicate first with a
+    /// precise message, and this answers the race that check cannot see (two people creating
+    /// the same class at once on PostgreSQL). Anything else is internal.
     fn from(e: sqlx::Error) -> Self {
+        if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+            tracing::info!(error = %e, "a unique constraint refused a write");
+            return AppError::Conflict(ALREADY_EXISTS.into());
+        }
         AppError::from(anyhow::Error::new(e))
     }
 }

@@ -432,3 +432,26 @@ async fn an_import_preview_reads_without_the_write_lock_in_a_bounded_number_of_q
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, users + 1000);
     assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username = 'lina.garnier501'").await, 1);
 }
+
+/// A unique constraint refusing a write becomes a 409 with a French message, in one place
+/// (`From<sqlx::Error> for AppError`), on SQLite and PostgreSQL alike: the answer to a
+/// duplicate that a feature's own check could not see yet (two people creating the same class
+/// in the same instant). It used to be an internal error, answered 500.
+#[tokio::test]
+async fn a_unique_constraint_refusing_a_write_is_a_conflict_in_french() {
+    let app = spawn_app().await;
+    let est = app.count("SELECT id FROM establishments WHERE uai = '0671234A'").await;
+    let duplicate =
+        sqlx::query("INSERT INTO classes (id, establishment_id, name, level) VALUES ($1, $2, '4e C', '4e')")
+            .bind(app::server::db::new_id())
+            .bind(est)
+            .execute(&app.db)
+            .await
+            .expect_err("the class 4e C exists in the demo school");
+    let error = AppError::from(duplicate);
+    assert_eq!(error, AppError::Conflict(app::error::ALREADY_EXISTS.into()));
+    assert_eq!(error.status(), 409);
+    // Any other database error stays internal.
+    let other = sqlx::query("SELECT * FROM no_such_table").execute(&app.db).await.expect_err("no such table");
+    assert_eq!(AppError::from(other), AppError::Internal);
+}
