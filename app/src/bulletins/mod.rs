@@ -521,43 +521,31 @@ pub async fn pdf_download(
     axum::Extension(slot): axum::Extension<crate::server::session::SessionSlot>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> axum::response::Response {
-    use axum::http::{StatusCode, header};
-    use axum::response::IntoResponse;
-    let Some(user) = slot.0 else {
-        return axum::response::Redirect::to("/connexion?suivant=/bulletin").into_response();
-    };
+    use crate::server::download::{self, Download};
+    let Some(user) = slot.0 else { return download::to_login("/bulletin") };
     let student = q.get("eleve").and_then(|v| v.parse().ok());
     let period = q.get("periode").and_then(|v| v.parse().ok());
-    let text = |code: StatusCode, msg: &str| {
-        (code, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg.to_string()).into_response()
+    let page = match api::ssr::bulletin_page_for(&state, &user, student, period).await {
+        Ok(page) => page,
+        Err(e) => return download::respond(Err(e)),
     };
-    match api::ssr::bulletin_page_for(&state, &user, student, period).await {
-        Ok(page) => match page.bulletin {
-            Some(b) => {
-                let file =
-                    format!("bulletin-{}-{}.pdf", crate::grades::slug(&b.period), crate::grades::slug(&b.student_name));
-                match pdf::render(&b) {
-                    Ok(body) => (
-                        [
-                            (header::CONTENT_TYPE, "application/pdf".to_string()),
-                            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
-                            (header::CACHE_CONTROL, "private, no-store".to_string()),
-                        ],
-                        body,
-                    )
-                        .into_response(),
-                    Err(e) => {
-                        tracing::error!(error = %e, "could not make a bulletin PDF");
-                        text(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "Le bulletin n'a pas pu être mis en PDF. Consultez-le à l'écran ; si cela persiste, \
-                             prévenez le référent numérique.",
-                        )
-                    }
-                }
-            }
-            None => text(StatusCode::NOT_FOUND, &page.absent_reason.unwrap_or_else(|| "Aucun bulletin.".into())),
-        },
-        Err(e) => text(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &e.message()),
+    let Some(b) = page.bulletin else {
+        return download::text_response(404, page.absent_reason.unwrap_or_else(|| "Aucun bulletin.".into()));
+    };
+    match pdf::render(&b) {
+        Ok(body) => download::respond(Ok(Download {
+            content_type: "application/pdf",
+            file: format!("bulletin-{}-{}.pdf", crate::grades::slug(&b.period), crate::grades::slug(&b.student_name)),
+            body,
+        })),
+        Err(e) => {
+            tracing::error!(error = %e, "could not make a bulletin PDF");
+            download::text_response(
+                500,
+                "Le bulletin n'a pas pu être mis en PDF. Consultez-le à l'écran ; si cela persiste, prévenez le \
+                 référent numérique."
+                    .into(),
+            )
+        }
     }
 }

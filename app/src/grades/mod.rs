@@ -338,31 +338,25 @@ pub async fn csv_export(
     axum::Extension(slot): axum::Extension<crate::server::session::SessionSlot>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> axum::response::Response {
-    use axum::http::{StatusCode, header};
-    use axum::response::IntoResponse;
+    use crate::server::download::{self, Download};
     use domain::grade_csv::{ExportRow, export_grade_book};
-    let Some(user) = slot.0 else {
-        return axum::response::Redirect::to("/connexion?suivant=/carnet-de-notes").into_response();
-    };
-    let text = |code: StatusCode, msg: String| {
-        (code, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], msg).into_response()
-    };
+    let Some(user) = slot.0 else { return download::to_login("/carnet-de-notes") };
     let (Some(unit), Some(subject)) =
         (q.get("unite").cloned(), q.get("matiere").and_then(|v| v.parse::<SubjectId>().ok()))
     else {
-        return text(StatusCode::NOT_FOUND, AppError::NotFound.message());
+        return download::respond(Err(AppError::NotFound));
     };
     let period = q.get("periode").and_then(|v| v.parse::<PeriodId>().ok());
     let book = match api::ssr::grade_book_for(&state, &user, unit, subject, period).await {
         Ok(book) => book,
-        Err(e) => return text(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN), e.message()),
+        Err(e) => return download::respond(Err(e)),
     };
     let Some(unit) = domain::TeachingUnit::from_key(&book.unit_key) else {
-        return text(StatusCode::NOT_FOUND, AppError::NotFound.message());
+        return download::respond(Err(AppError::NotFound));
     };
     let roster = match db::roster(&state.db, unit).await {
         Ok(r) => r,
-        Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, AppError::from(e).message()),
+        Err(e) => return download::respond(Err(AppError::from(e))),
     };
     let headers: Vec<String> = book
         .evaluations
@@ -382,16 +376,11 @@ pub async fn csv_export(
             })
         })
         .collect();
-    let file = format!("notes-{}-{}-{}.csv", slug(&book.unit_name), slug(&book.subject_name), slug(&book.period.label));
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file}\"")),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        export_grade_book(&headers, &rows),
-    )
-        .into_response()
+    download::respond(Ok(Download {
+        content_type: "text/csv; charset=utf-8",
+        file: format!("notes-{}-{}-{}.csv", slug(&book.unit_name), slug(&book.subject_name), slug(&book.period.label)),
+        body: export_grade_book(&headers, &rows).into_bytes(),
+    }))
 }
 
 /// "4e C" → "4e-c", "Français" → "francais": a file name any system accepts.

@@ -316,10 +316,7 @@ pub async fn results_export(
     axum::Extension(slot): axum::Extension<crate::server::session::SessionSlot>,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let Some(user) = slot.0 else {
-        return axum::response::Redirect::to("/connexion?suivant=/quiz").into_response();
-    };
+    let Some(user) = slot.0 else { return crate::server::download::to_login("/quiz") };
     let Ok(assignment) = id.parse::<QuizAssignmentId>() else {
         return text_response(404, AppError::NotFound.message());
     };

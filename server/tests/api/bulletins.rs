@@ -166,6 +166,7 @@ async fn closing_a_period_freezes_grades_and_publishes_the_bulletins_to_families
     let res = pdf(&parent, &app, &d.eleve, &d.term1).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store", "no cache keeps a child's bulletin");
     assert!(
         res.headers()[header::CONTENT_DISPOSITION]
             .to_str()

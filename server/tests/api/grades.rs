@@ -370,6 +370,7 @@ async fn a_grade_book_exports_to_csv_and_an_evaluation_imports_from_one_whole_or
     let res = prof.get(&path).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store", "no cache keeps a class's grades");
     let body = res.text().await.expect("csv");
     assert!(body.starts_with("\u{feff}Nom;Prénom;"), "{body}");
     let day = demo_day(0, "11-20");
