@@ -88,6 +88,22 @@ struct Pending {
     count: i64,
 }
 
+impl Pending {
+    /// `entry`, seen once at `now`.
+    fn once(entry: &Entry<'_>, now: i64) -> Self {
+        Pending {
+            establishment: entry.establishment.map(|e| e.0),
+            actor: entry.actor.map(|a| a.0),
+            actor_name: entry.actor_name.to_string(),
+            action: entry.action.to_string(),
+            detail: entry.detail.to_string(),
+            ip: entry.ip.to_string(),
+            at: now,
+            count: 1,
+        }
+    }
+}
+
 impl Coalesced {
     /// Counts `entry` under `key` for the next write; `false` when [`COALESCE_MAX_KEYS`] keys
     /// are already waiting and this one is new (the caller writes it itself).
@@ -103,16 +119,7 @@ impl Coalesced {
             }
             std::collections::hash_map::Entry::Vacant(_) if full => false,
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(Pending {
-                    establishment: entry.establishment.map(|e| e.0),
-                    actor: entry.actor.map(|a| a.0),
-                    actor_name: entry.actor_name.to_string(),
-                    action: entry.action.to_string(),
-                    detail: entry.detail.to_string(),
-                    ip: entry.ip.to_string(),
-                    at: now,
-                    count: 1,
-                });
+                v.insert(Pending::once(entry, now));
                 true
             }
         }
@@ -183,17 +190,7 @@ pub async fn record_coalesced(db: &Db, pending: &Coalesced, entry: Entry<'_>, ke
     if pending.count(&entry, coalesce_key.clone(), now) {
         return Ok(());
     }
-    let p = Pending {
-        establishment: entry.establishment.map(|e| e.0),
-        actor: entry.actor.map(|a| a.0),
-        actor_name: entry.actor_name.to_string(),
-        action: entry.action.to_string(),
-        detail: entry.detail.to_string(),
-        ip: entry.ip.to_string(),
-        at: now,
-        count: 1,
-    };
-    add(db, &coalesce_key, &p).await
+    add(db, &coalesce_key, &Pending::once(&entry, now)).await
 }
 
 /// Removes the entries older than `retention_ms` (PREAU_AUDIT_RETENTION_DAYS): access logs
