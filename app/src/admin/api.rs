@@ -494,10 +494,8 @@ mod ssr {
     fn handed_code_from_cookie() -> Option<(UserId, String)> {
         let parts = use_context::<axum::http::request::Parts>()?;
         parts.headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|header| {
-            header.split(';').find_map(|pair| {
-                let (id, code) = pair.trim().strip_prefix(HANDED_CODE_COOKIE)?.strip_prefix('=')?.split_once('.')?;
-                Some((UserId(id.parse().ok()?), code.to_string()))
-            })
+            let (id, code) = session::cookie_value(header, HANDED_CODE_COOKIE)?.split_once('.')?;
+            Some((UserId(id.parse().ok()?), code.to_string()))
         })
     }
 

@@ -168,13 +168,15 @@ pub fn clearing_cookie(config: &AuthConfig) -> String {
     format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", config.cookie_name())
 }
 
+/// The value of cookie `name` in a `Cookie` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
 /// Reads the session token out of a `Cookie` header.
 pub fn token_from_cookie_header(config: &AuthConfig, header: &str) -> Option<String> {
-    header.split(';').find_map(|pair| {
-        let (name, value) = pair.trim().split_once('=')?;
-        (name == config.cookie_name() && value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| value.to_string())
-    })
+    let value = cookie_value(header, config.cookie_name())?;
+    (value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())).then(|| value.to_string())
 }
 
 /// Resolves a cookie token into the current user, ending expired sessions. The session and
