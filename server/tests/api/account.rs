@@ -98,7 +98,7 @@ async fn a_reactivated_account_loses_its_password_and_gets_a_new_code() {
 /// only once hydrated: a plain post lost it). The code is never in a URL.
 #[tokio::test]
 async fn a_reactivation_posted_without_javascript_shows_the_new_code_on_the_page_it_returns_to() {
-    use reqwest::header::{ACCEPT, LOCATION, REFERER};
+    use reqwest::header::{ACCEPT, LOCATION, REFERER, SET_COOKIE};
     let app = spawn_app().await;
     let admin = app.login_as("demo.admin").await;
     let id = app.user_id("demo.prof").await.to_string();
@@ -117,6 +117,15 @@ async fn a_reactivation_posted_without_javascript_shows_the_new_code_on_the_page
     assert_eq!(res.status(), StatusCode::FOUND);
     let back = res.headers()[LOCATION].to_str().expect("a Location").to_string();
     assert_eq!(back.trim_end_matches('?'), app.url("/admin"), "back to the page, nothing in the URL");
+    let cookie = res.headers()[SET_COOKIE].to_str().expect("a cookie").to_string();
+    assert!(
+        cookie.starts_with(&format!("{}={id}.", app::admin::api::HANDED_CODE_COOKIE))
+            && cookie.ends_with(&format!(
+                "; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+                app::admin::api::HANDED_CODE_SECS
+            )),
+        "« {cookie} »"
+    );
 
     let page = admin.get("/admin").await.text().await.expect("the page");
     let notice = page.split("Compte réactivé.").nth(1).expect("the reactivation notice on the page");
