@@ -236,10 +236,27 @@ pub async fn close_period(
     now: i64,
 ) -> Result<usize, AppError> {
     let mut tx = crate::server::db::begin_write(db).await?;
+    let issued = close_in(&mut tx, user.me.id, est, period, now).await?;
+    let detail = format!("{} : {issued} bulletins publiés, notes et appréciations figées", period.label);
+    audit::record_by(&mut *tx, user, est, action::PERIOD_CLOSED, &detail).await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+/// The work of closing a period, inside the caller's write transaction (`close_period`, and
+/// the demo school closing the trimesters already over): marks it closed by `by`, publishes
+/// its grades and issues the bulletins. Returns how many were issued.
+pub async fn close_in(
+    tx: &mut sqlx::AnyConnection,
+    by: UserId,
+    est: EstablishmentId,
+    period: &PeriodChoice,
+    now: i64,
+) -> Result<usize, AppError> {
     // Taking the period's row first waits for grade writes in flight and blocks new ones.
     let closed = sqlx::query("UPDATE periods SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL")
         .bind(now)
-        .bind(user.me.id.0)
+        .bind(by.0)
         .bind(period.id.0)
         .execute(&mut *tx)
         .await?
@@ -254,7 +271,7 @@ pub async fn close_period(
         .bind(period.id.0)
         .execute(&mut *tx)
         .await?;
-    let mut bulletins = build(&mut tx, est, period, None, None).await?;
+    let mut bulletins = build(&mut *tx, est, period, None, None).await?;
     // A student listed in two classes (an import mistake) gets one bulletin, the first class's.
     let mut seen = HashSet::new();
     bulletins.retain(|b| seen.insert(b.student));
@@ -276,9 +293,6 @@ pub async fn close_period(
         .execute(&mut *tx)
         .await?;
     }
-    let detail = format!("{} : {} bulletins publiés, notes et appréciations figées", period.label, bulletins.len());
-    audit::record_by(&mut *tx, user, est, action::PERIOD_CLOSED, &detail).await?;
-    tx.commit().await?;
     Ok(bulletins.len())
 }
 

@@ -3,6 +3,10 @@
 //! demo accounts `demo.eleve` (with two classmates, `demo.eleve2` and `demo.eleve3`),
 //! `demo.parent`, `demo.prof`, `demo.viesco`, `demo.direction`, `demo.admin`. Other accounts
 //! wait for activation, as after an import.
+//!
+//! The demo is alive on the day it is created: its school year is the one under way, the
+//! trimester under way holds grades of the last three weeks, the trimesters already over hold
+//! theirs and are closed with their bulletins issued, and the revision quiz is due this week.
 
 use super::db::{Db, new_id, now_ms};
 use anyhow::Context;
@@ -192,27 +196,31 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
     .bind(format!("{}-07-04", y + 1))
     .execute(&mut *s.tx)
     .await?;
-    let mut period_ids = Vec::new();
-    for (pos, (label, from, to)) in [
-        ("Trimestre 1", format!("{y}-09-01"), format!("{y}-11-30")),
-        ("Trimestre 2", format!("{y}-12-01"), format!("{}-03-07", y + 1)),
-        ("Trimestre 3", format!("{}-03-08", y + 1), format!("{}-07-04", y + 1)),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    let today = domain::paris::today_iso(now);
+    let terms = trimesters(y);
+    let mut periods = Vec::new();
+    for (pos, (label, from, to)) in terms.iter().enumerate() {
         let id = new_id();
-        period_ids.push(id);
         sqlx::query("INSERT INTO periods (id, school_year_id, label, position, starts_on, ends_on) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id)
             .bind(year)
-            .bind(label)
+            .bind(*label)
             .bind(pos as i64 + 1)
             .bind(from)
             .bind(to)
             .execute(&mut *s.tx)
             .await?;
+        periods.push(crate::grades::api::PeriodChoice {
+            id: domain::PeriodId(id),
+            label: label.to_string(),
+            starts_on: from.clone(),
+            ends_on: to.clone(),
+            closed: false,
+        });
     }
+    let under_way = crate::grades::db::current_period(&periods, &today)
+        .and_then(|p| periods.iter().position(|q| q.id == p.id))
+        .unwrap_or(0);
 
     let mut class_ids = Vec::new();
     for (name, level) in CLASSES {
@@ -342,31 +350,41 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str) -> anyhow::Result<bool>
     )
     .await?;
 
-    seed_grades(&mut s, period_ids[0], &services, &students).await?;
+    // Grades in every trimester begun, the one under way's from the last three weeks.
+    for (n, period) in periods.iter().enumerate().take(under_way + 1) {
+        let days = evaluation_days(&period.starts_on, &period.ends_on, &today);
+        seed_grades(&mut s, n, period.id.0, &days, &services, &students).await?;
+    }
 
-    // Professeurs principaux: demo.prof heads 4e C, where the Garnier child is; appréciations
-    // of the first trimester in French (demo.prof's subject) and general ones for 4e C, so a
-    // bulletin reads like one once direction closes the trimester.
+    // Professeurs principaux: demo.prof heads 4e C, where the Garnier child is.
     for (c, class) in class_ids.iter().enumerate() {
         let head = teacher_ids[(c + 1) % 3];
         let head = if c == 2 { teacher_ids[0] } else { head };
         s.exec("UPDATE classes SET head_teacher_id = $1 WHERE id = $2", &[head, *class]).await?;
     }
-    seed_appreciations(&mut s, period_ids[0], subject_ids[0], teacher_ids[0], &students).await?;
+    let direction = s.user("demo.direction", "François", "Lambert", Some(password_hash), &[Role::Direction]).await?;
+    // The trimesters already over are as a school leaves them: appréciations written (French,
+    // demo.prof's subject, and general ones for 4e C), closed by direction, bulletins issued.
+    for period in periods.iter().take(under_way) {
+        seed_appreciations(&mut s, period.id.0, subject_ids[0], teacher_ids[0], &students).await?;
+        crate::bulletins::db::close_in(&mut s.tx, domain::UserId(direction), EstablishmentId(est), period, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("closing the demo's {}: {e:?}", period.label))?;
+    }
     seed_quiz(&mut s, teacher_ids[0], class_ids[2]).await?;
     seed_pad(&mut s, teacher_ids[0], class_ids[2]).await?;
 
     s.user("demo.viesco", "Nathalie", "Berger", Some(password_hash), &[Role::SchoolLife]).await?;
-    s.user("demo.direction", "François", "Lambert", Some(password_hash), &[Role::Direction]).await?;
     s.user("demo.admin", "Isabelle", "Kieffer", Some(password_hash), &[Role::Admin]).await?;
 
     s.tx.commit().await?;
     Ok(true)
 }
 
-/// The demo quiz: a French revision quiz by demo.prof, given to 4e C, open for the whole
-/// school year with ten attempts (it is for revising) and the correction at submission, so that demo.eleve has
-/// one to take. Written in GIFT, as a teacher would bring it from Moodle.
+/// The demo quiz: a French revision quiz by demo.prof, given to 4e C since the start of the
+/// school year and due this week (`due_this_week`), with ten attempts (it is for revising) and
+/// the correction at submission, so that demo.eleve has one to take. Written in GIFT, as a
+/// teacher would bring it from Moodle.
 pub const DEMO_QUIZ_TITLE: &str = "Révisions — le passé simple";
 
 const DEMO_QUIZ_GIFT: &str = r#"
@@ -422,8 +440,8 @@ async fn seed_quiz(s: &mut Seeder<'_>, teacher: i64, class: i64) -> anyhow::Resu
             .map_err(|e| anyhow::anyhow!("seeding a demo quiz question: {e:?}"))?;
         given.push((id, q));
     }
-    let opens = domain::paris::instant_at((i64::from(s.year), 9, 1), 8, 0);
-    let closes = domain::paris::instant_at((i64::from(s.year) + 1, 7, 4), 18, 0);
+    let opens = domain::paris::instant_at((i64::from(s.year), 9, 1), 8, 0).min(s.now);
+    let closes = due_this_week(&domain::paris::today_iso(s.now));
     sqlx::query(
         "INSERT INTO quiz_assignments (id, establishment_id, quiz_id, assigned_by, class_id, group_id, title, questions,
              opens_at, closes_at, time_limit_minutes, max_attempts, shuffle_questions, shuffle_options, feedback, created_at)
@@ -531,21 +549,60 @@ pub fn school_year_start(today: &str) -> i32 {
     if month >= 8 { year } else { year - 1 }
 }
 
-/// First-trimester grades: three evaluations per subject and class, published, with a few
-/// statuses, so every demo account has averages to open and explain.
+/// The demo's three trimesters: label, first and last day.
+fn trimesters(y: i32) -> [(&'static str, String, String); 3] {
+    [
+        ("Trimestre 1", format!("{y}-09-01"), format!("{y}-11-30")),
+        ("Trimestre 2", format!("{y}-12-01"), format!("{}-03-07", y + 1)),
+        ("Trimestre 3", format!("{}-03-08", y + 1), format!("{}-07-04", y + 1)),
+    ]
+}
+
+/// The days of a period's three evaluations: spread over a period that has ended; for the one
+/// under way, about 16, 8 and 2 days ago, never before its first day nor after today.
+fn evaluation_days(starts_on: &str, ends_on: &str, today: &str) -> [String; 3] {
+    let day = |iso: &str| {
+        domain::paris::parse_date(iso).map(|(y, m, d)| domain::paris::days_from_civil(y, m, d)).unwrap_or_default()
+    };
+    let (first, last, today) = (day(starts_on), day(ends_on), day(today));
+    let at = |d: i64| domain::paris::iso(domain::paris::civil_from_days(d));
+    if today > last {
+        [20, 45, 75].map(|percent| at(first + (last - first) * percent / 100))
+    } else {
+        [16, 8, 2].map(|ago| at((today - ago).clamp(first, today.max(first))))
+    }
+}
+
+/// When the demo quiz is due: Friday at 18:00 of this week, or of the next one when this
+/// Friday is less than two days away (so that it is never due before a visitor can take it).
+fn due_this_week(today: &str) -> i64 {
+    let (y, m, d) = domain::paris::parse_date(today).unwrap_or((2026, 9, 1));
+    let day = domain::paris::days_from_civil(y, m, d);
+    // Day 0 (1 January 1970) was a Thursday: Monday is 0, Friday 4.
+    let weekday = (day + 3).rem_euclid(7);
+    let mut ahead = (4 - weekday).rem_euclid(7);
+    if ahead < 2 {
+        ahead += 7;
+    }
+    domain::paris::instant_at(domain::paris::civil_from_days(day + ahead), 18, 0)
+}
+
+/// A trimester's grades (`n`: its position): three evaluations per subject and class on
+/// `days`, published, with a few statuses, so every demo account has averages to open and
+/// explain.
 async fn seed_grades(
     s: &mut Seeder<'_>,
+    n: usize,
     period: i64,
+    days: &[String; 3],
     services: &[(i64, usize, i64, usize, i64)],
     students: &[(i64, usize, String)],
 ) -> anyhow::Result<()> {
-    const EVALUATIONS: [(&str, &str, i64, i64); 3] = [
-        ("Évaluation de rentrée", "09-22", 20, 100),
-        ("Devoir maison", "10-09", 10, 50),
-        ("Contrôle de mi-trimestre", "11-06", 20, 200),
-    ];
+    let first = if n == 0 { "Évaluation de rentrée" } else { "Interrogation écrite" };
+    let evaluations: [(&str, i64, i64); 3] =
+        [(first, 20, 100), ("Devoir maison", 10, 50), ("Contrôle de mi-trimestre", 20, 200)];
     for (teacher, t, subject, c, class) in services {
-        for (k, (title, date, scale, coefficient)) in EVALUATIONS.iter().enumerate() {
+        for (k, ((title, scale, coefficient), date)) in evaluations.iter().zip(days).enumerate() {
             let evaluation = new_id();
             sqlx::query(
                 "INSERT INTO evaluations (id, establishment_id, period_id, subject_id, class_id, group_id, title, held_on, scale,
@@ -558,7 +615,7 @@ async fn seed_grades(
             .bind(*subject)
             .bind(*class)
             .bind(*title)
-            .bind(format!("{}-{date}", s.year))
+            .bind(date)
             .bind(*scale)
             .bind(*coefficient)
             .bind(s.now)
@@ -566,8 +623,8 @@ async fn seed_grades(
             .bind(s.now)
             .execute(&mut *s.tx)
             .await?;
-            for (n, (student, _, _)) in students.iter().enumerate().filter(|(_, (_, sc, _))| sc == c) {
-                let seed = n * 7 + t * 13 + k * 29;
+            for (m, (student, _, _)) in students.iter().enumerate().filter(|(_, (_, sc, _))| sc == c) {
+                let seed = m * 7 + t * 13 + (k + 3 * n) * 29;
                 let (status, points) = match seed % 31 {
                     0 => ("abs", None),
                     1 if k == 1 => ("nr", None),
@@ -631,6 +688,39 @@ mod tests {
         assert_eq!(super::school_year_start("2026-12-01"), 2026);
         assert_eq!(super::school_year_start("2027-07-31"), 2026);
         assert_eq!(super::school_year_start("2027-08-01"), 2027);
+    }
+
+    #[test]
+    fn evaluations_spread_over_a_trimester_over_and_are_recent_in_the_one_under_way() {
+        assert_eq!(
+            super::evaluation_days("2026-09-01", "2026-11-30", "2026-12-05"),
+            ["2026-09-19", "2026-10-11", "2026-11-07"]
+        );
+        assert_eq!(
+            super::evaluation_days("2026-12-01", "2027-03-07", "2027-01-20"),
+            ["2027-01-04", "2027-01-12", "2027-01-18"]
+        );
+        // Days before the first day are moved to it, and nothing is dated after today.
+        assert_eq!(
+            super::evaluation_days("2026-12-01", "2027-03-07", "2026-12-05"),
+            ["2026-12-01", "2026-12-01", "2026-12-03"]
+        );
+        assert_eq!(
+            super::evaluation_days("2026-09-01", "2026-11-30", "2026-08-20"),
+            ["2026-09-01", "2026-09-01", "2026-09-01"],
+            "before the year starts: its first day"
+        );
+    }
+
+    #[test]
+    fn the_demo_quiz_is_due_on_a_friday_at_least_two_days_away() {
+        let friday_18h = |y, m, d| domain::paris::instant_at((y, m, d), 18, 0);
+        // Saturday 5 December 2026: Friday the 11th.
+        assert_eq!(super::due_this_week("2026-12-05"), friday_18h(2026, 12, 11));
+        assert_eq!(super::due_this_week("2026-12-07"), friday_18h(2026, 12, 11), "a Monday");
+        assert_eq!(super::due_this_week("2026-12-09"), friday_18h(2026, 12, 11), "a Wednesday");
+        assert_eq!(super::due_this_week("2026-12-10"), friday_18h(2026, 12, 18), "a Thursday: the next");
+        assert_eq!(super::due_this_week("2026-12-11"), friday_18h(2026, 12, 18), "a Friday: the next");
     }
 
     #[test]

@@ -22,6 +22,7 @@ struct Demo {
 }
 
 async fn demo(app: &TestApp) -> Demo {
+    app.reopen_demo_periods().await;
     let subject = |name: &'static str| format!("SELECT id FROM subjects WHERE name = '{name}'");
     let period = |label: &'static str| format!("SELECT id FROM periods WHERE label = '{label}'");
     let in_class = |class: &'static str| {
@@ -179,7 +180,16 @@ async fn a_teacher_enters_grades_and_the_family_sees_them_once_published_with_th
             &[("unite", &d.class_4c), ("matiere", &d.french), ("periode", &d.term2)],
         )
         .await;
-    assert!(book.expect("term 2").evaluations.is_empty());
+    let term2 = book.expect("term 2");
+    let ids: Vec<i64> = term2.evaluations.iter().map(|e| e.id.0).collect();
+    let in_term2 = format!(
+        "SELECT COUNT(*) FROM evaluations WHERE period_id = {} AND class_id = {} AND subject_id = {}",
+        d.term2,
+        d.class_4c.trim_start_matches("c:"),
+        d.french
+    );
+    assert_eq!(ids.len() as i64, app.count(&in_term2).await, "the second trimester's own evaluations");
+    assert!(!ids.contains(&evaluation), "the first trimester's evaluation is not in the second's book");
 }
 
 #[tokio::test]

@@ -150,6 +150,14 @@ impl TestApp {
         sqlx::query(sql).execute(&self.db).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// Opens every period again, its bulletins withdrawn. The demo closes the trimesters
+    /// already over (`app::server::demo`); the tests of closing, freezing and grade entry
+    /// start from a first trimester still open, as a school year does, whatever today is.
+    pub async fn reopen_demo_periods(&self) {
+        self.exec("DELETE FROM bulletins").await;
+        self.exec("UPDATE periods SET closed_at = NULL, closed_by = NULL").await;
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }

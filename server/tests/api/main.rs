@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod bulletins;
 mod cli;
+mod demo;
 mod grades;
 mod helpers;
 mod housekeeping;
