@@ -1,6 +1,6 @@
 // Logging in and out for every demo role, wrong passwords, and the way back to the page asked for.
-import { expect, test } from '@playwright/test';
-import { PASSWORD, hydrated, login, open, watchErrors } from './helpers';
+import { expect } from '@playwright/test';
+import { PASSWORD, hydrated, login, open, watchErrors, test } from './helpers';
 
 const roles: Array<[string, string, string]> = [
   ['demo.eleve', 'Bonjour Léo', 'Ma classe'],

@@ -1,5 +1,6 @@
 // The built assets: served precompressed, revalidated rather than cached blindly.
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './helpers';
 
 test('le wasm est servi précompressé et revalidé', async ({ request }, testInfo) => {
   test.skip(testInfo.project.name !== 'bureau', 'une fois suffit');

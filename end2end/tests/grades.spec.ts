@@ -1,7 +1,7 @@
 // Grades: a teacher enters a column with the keyboard (or, without JavaScript, posts it), and
 // a parent reads a child's grades on a phone and opens "Voir le calcul".
-import { expect, test } from '@playwright/test';
-import { hydrated, login, open, watchErrors } from './helpers';
+import { expect } from '@playwright/test';
+import { hydrated, login, open, watchErrors, test } from './helpers';
 
 test('un enseignant saisit une colonne de notes au clavier', async ({ page }, testInfo) => {
   const errors = watchErrors(page);

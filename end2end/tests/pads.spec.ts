@@ -3,8 +3,8 @@
 // reload shows the merged text; one of them goes offline, keeps typing, comes back, and
 // both end on the same text with nothing lost or doubled. A teacher creates a pad and locks
 // it. Without JavaScript the pad reads, and says that editing needs JavaScript.
-import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
-import { hydrated, login, open, watchErrors } from './helpers';
+import { expect, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { hydrated, login, open, watchErrors, test } from './helpers';
 
 const DEMO_PAD = 'Sortie au musée — compte rendu';
 

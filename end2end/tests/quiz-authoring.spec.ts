@@ -3,8 +3,8 @@
 // with their answers, and gives the quiz to 4e C; writes a matching and a cloze question, then
 // answers them in the student preview and checks each answer. With JavaScript on and off,
 // phone and desktop.
-import { expect, test } from '@playwright/test';
-import { login, open, watchErrors } from './helpers';
+import { expect } from '@playwright/test';
+import { login, open, watchErrors, test } from './helpers';
 
 test('un enseignant crée un quiz, écrit et importe des questions, puis le donne à sa classe', async ({ page }, testInfo) => {
   const errors = watchErrors(page);

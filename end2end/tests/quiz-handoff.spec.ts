@@ -3,8 +3,8 @@
 // notes". The e2e database outlives a project: the first project creates the evaluation, the
 // next ones send again, which updates that same evaluation. JavaScript on and off, phone and
 // desktop.
-import { expect, test } from '@playwright/test';
-import { login, open, watchErrors } from './helpers';
+import { expect } from '@playwright/test';
+import { login, open, watchErrors, test } from './helpers';
 
 const QUIZ = 'Révisions — le passé simple';
 

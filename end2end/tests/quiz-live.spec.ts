@@ -3,8 +3,8 @@
 // teacher sees the histogram fill up, reveals, moves on, ends and reads the report. Without
 // JavaScript, the launch and join forms still work and both screens say that the session
 // itself needs JavaScript.
-import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
-import { hydrated, login, open, watchErrors } from './helpers';
+import { expect, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { hydrated, login, open, watchErrors, test } from './helpers';
 
 const choice = (text: string, weight: number) => ({ text, weight, feedback: null });
 

@@ -3,8 +3,8 @@
 // the distribution of the answers, refuses then gives points and a comment to the open
 // answer, and the student then reads the final score with the comment. With JavaScript on
 // and off, phone and desktop; the results page never scrolls sideways at 360 px.
-import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
-import { hydrated, login, open, watchErrors } from './helpers';
+import { expect, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { hydrated, login, open, watchErrors, test } from './helpers';
 
 /** A new browser context (its own cookies) with the project's settings, logged in. */
 async function person(browser: Browser, testInfo: TestInfo, username: string) {

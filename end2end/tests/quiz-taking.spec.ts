@@ -1,8 +1,8 @@
 // Self-paced quizzes: a student takes the demo quiz (run at a phone size as well as a desktop
 // one, with and without JavaScript), finds the answers again after a reload, hands it in and
 // reads the score and the correction.
-import { expect, test } from '@playwright/test';
-import { hydrated, login, open, watchErrors } from './helpers';
+import { expect } from '@playwright/test';
+import { hydrated, login, open, watchErrors, test } from './helpers';
 
 const QUIZ = 'Révisions — le passé simple';
 

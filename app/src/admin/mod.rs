@@ -75,7 +75,7 @@ pub fn AdminPage() -> impl IntoView {
             view! {
                 <section class="panel" aria-labelledby="classes">
                     <h2 id="classes">"Classes"</h2>
-                    <div class="table-wrap"><table class="table">
+                    <div class="table-wrap" tabindex="0"><table class="table">
                         <thead><tr><th scope="col">"Classe"</th><th scope="col">"Niveau"</th><th scope="col">"Élèves"</th><th scope="col">"Comptes à activer"</th><th scope="col">"Lettres"</th><th scope="col">"Modifier"</th></tr></thead>
                         <tbody>
                             {d.classes.clone().into_iter().map(|c| view! {
@@ -171,7 +171,7 @@ pub fn AdminPage() -> impl IntoView {
 
                 <section class="panel" aria-labelledby="affectations">
                     <h2 id="affectations">"Affectations"</h2>
-                    <div class="table-wrap"><table class="table">
+                    <div class="table-wrap" tabindex="0"><table class="table">
                         <thead><tr><th scope="col">"Enseignant"</th><th scope="col">"Matière"</th><th scope="col">"Classe ou groupe"</th><th scope="col">"Action"</th></tr></thead>
                         <tbody>
                             {d.assignments.clone().into_iter().map(|a| view! {
@@ -208,7 +208,7 @@ pub fn AdminPage() -> impl IntoView {
 
                 <section class="panel" aria-labelledby="comptes">
                     <h2 id="comptes">"Personnels"</h2>
-                    <div class="table-wrap"><table class="table">
+                    <div class="table-wrap" tabindex="0"><table class="table">
                         <thead><tr><th scope="col">"Nom"</th><th scope="col">"Identifiant"</th><th scope="col">"Rôles"</th><th scope="col">"État"</th><th scope="col">"Action"</th></tr></thead>
                         <tbody>
                             {d.staff.clone().into_iter().map(|u| {
@@ -320,7 +320,7 @@ fn ImportResult(o: ImportOutcome) -> impl IntoView {
         ImportOutcome::Problems(problems) => view! {
             <section class="panel alert" role="alert" aria-labelledby="erreurs">
                 <h2 id="erreurs">{format!("{} erreur(s) : rien n'a été importé", problems.len())}</h2>
-                <div class="table-wrap"><table class="table">
+                <div class="table-wrap" tabindex="0"><table class="table">
                     <thead><tr><th scope="col">"Ligne"</th><th scope="col">"Colonne"</th><th scope="col">"À corriger"</th></tr></thead>
                     <tbody>
                         {problems.into_iter().map(|p| view! {
@@ -350,7 +350,7 @@ fn PlanView(plan: ImportPlan, applied: bool) -> impl IntoView {
             </p>
             {(!plan.new_classes.is_empty()).then(|| view! { <p>"Classes créées : " {plan.new_classes.join(", ")}</p> })}
             {(!plan.new_subjects.is_empty()).then(|| view! { <p>"Matières créées : " {plan.new_subjects.join(", ")}</p> })}
-            <div class="table-wrap"><table class="table">
+            <div class="table-wrap" tabindex="0"><table class="table">
                 <thead><tr><th scope="col">"Ligne(s)"</th><th scope="col">"Nom"</th><th scope="col">"Identifiant"</th><th scope="col">"Détail"</th></tr></thead>
                 <tbody>
                     {plan.accounts.into_iter().map(|a| view! {

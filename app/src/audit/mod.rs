@@ -118,7 +118,7 @@ pub fn AuditPage() -> impl IntoView {
             <p class="muted">"Connexions, échecs, accès refusés et actions d'administration, du plus récent au plus ancien (" {AUDIT_PAGE_SIZE} " au plus)."</p>
         </header>
         <Async resource=data ok={|lines: Vec<AuditLine>| view! {
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="table">
                     <thead><tr><th scope="col">"Date"</th><th scope="col">"Compte"</th><th scope="col">"Événement"</th><th scope="col">"Détail"</th><th scope="col">"Adresse"</th></tr></thead>
                     <tbody>

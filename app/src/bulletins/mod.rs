@@ -111,7 +111,7 @@ fn BulletinCard(b: Bulletin, period: Option<PeriodId>) -> impl IntoView {
                 </div>
             </header>
             <p class=if b.issued_on.is_some() { "muted small" } else { "notice" }>{status}</p>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="bulletin-table">
                     <caption class="visually-hidden">"Moyennes et appréciations par matière"</caption>
                     <thead>
@@ -483,7 +483,7 @@ fn CouncilForm(sheet: CouncilSheet, save: ServerAction<SaveCouncils>) -> impl In
     view! {
         <ActionForm action=save>
             <input type="hidden" name="periode" value=sheet.period.id.to_string()/>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0">
                 <table class="data">
                     <thead><tr>
                         <th scope="col">"Classe"</th><th scope="col">"Date"</th>

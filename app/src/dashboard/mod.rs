@@ -170,7 +170,7 @@ fn RegionPanel(establishments: Vec<EstablishmentLine>) -> impl IntoView {
                 view! { <p class="muted">"Aucun établissement n'est encore créé."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap"><table class="table">
+                    <div class="table-wrap" tabindex="0"><table class="table">
                         <thead><tr>
                             <th scope="col">"Établissement"</th><th scope="col">"UAI"</th><th scope="col">"Ville"</th>
                             <th scope="col">"Élèves"</th><th scope="col">"Personnels"</th><th scope="col">"Administrateurs"</th>

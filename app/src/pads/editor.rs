@@ -273,9 +273,13 @@ pub enum Markup {
 fn Toolbar(markup: impl Fn(Markup) + Copy + 'static) -> impl IntoView {
     let button = move |m: Markup, label: &'static str, text: &'static str| {
         view! {
-            <button type="button" class="tool" aria-label=label title=label
+            // Named by its hidden label, the symbol shown hidden from screen readers: an
+            // aria-label would hide the visible "T1" from voice control (RGAA 7.1).
+            <button type="button" class="tool" title=label
                 on:mousedown=|ev| ev.prevent_default()
-                on:click=move |_| markup(m)>{text}</button>
+                on:click=move |_| markup(m)>
+                <span aria-hidden="true">{text}</span><span class="visually-hidden">{label}</span>
+            </button>
         }
     };
     view! {

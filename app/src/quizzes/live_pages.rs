@@ -227,7 +227,9 @@ fn LaunchList(list: Vec<QuizLine>, launch: ServerAction<LaunchLiveSession>) -> i
             let form = if q.questions == 0 {
                 view! { <p class="muted small">"Ajoutez au moins une question pour pouvoir le lancer."</p> }.into_any()
             } else {
-                let label = format!("Lancer « {} » en direct", q.title);
+                // Its name says which quiz: "Lancer « … » en direct", the title hidden
+                // on screen, where the card shows it already.
+                let named = format!("« {} » ", q.title);
                 view! {
                     <ActionForm action=launch attr:class="launch-form">
                         <input type="hidden" name="quiz" value=id.clone()/>
@@ -237,7 +239,7 @@ fn LaunchList(list: Vec<QuizLine>, launch: ServerAction<LaunchLiveSession>) -> i
                             <label class="check"><input type="checkbox" name="classement" value="on" checked/>" Classement"</label>
                             <label class="check"><input type="checkbox" name="bonus" value="on"/>" Bonus de rapidité"</label>
                         </fieldset>
-                        <button type="submit" class="primary" aria-label=label>"Lancer en direct"</button>
+                        <button type="submit" class="primary">"Lancer "<span class="visually-hidden">{named}</span>"en direct"</button>
                     </ActionForm>
                 }
                 .into_any()
@@ -720,7 +722,7 @@ fn ReportView(r: LiveReport) -> impl IntoView {
                 view! { <p class="muted">"Personne n'a rejoint cette session."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0">
                         <table class="table">
                             <thead><tr><th scope="col">{who}</th><th scope="col">"Points"</th>
                                 <th scope="col">"Réponses"</th><th scope="col">"Justes"</th></tr></thead>
