@@ -43,6 +43,20 @@ pub async fn issued(db: &Db, student: UserId) -> Result<Vec<(PeriodId, Bulletin)
     rows.iter().map(|r| Ok((PeriodId(r.try_get("period_id")?), decode(&r.try_get::<String, _>("body")?)?))).collect()
 }
 
+/// The latest period whose bulletin was issued for a student, with its label: what the
+/// dashboard links to. One indexed read, no bulletin body decoded.
+pub async fn latest_issued(db: &Db, student: UserId) -> Result<Option<(PeriodId, String)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT p.id, p.label FROM bulletins b JOIN periods p ON p.id = b.period_id
+         WHERE b.student_id = $1 ORDER BY p.starts_on DESC LIMIT 1",
+    )
+    .bind(student.0)
+    .fetch_optional(db)
+    .await?
+    .map(|r| Ok((PeriodId(r.try_get("id")?), r.try_get("label")?)))
+    .transpose()
+}
+
 /// A subject's averages, one per period (`None`: no average that period).
 pub type Series = (String, Vec<Option<f64>>);
 

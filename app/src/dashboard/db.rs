@@ -1,8 +1,8 @@
 //! SQL of the dashboard. Every query is scoped to one establishment.
 
-use super::api::{ChildCard, ClassCard, Overview, StudentSection, TeacherLine, TeachingCard};
+use super::model::{ChildCard, ClassCard, EstablishmentLine, Overview, StudentSection, TeacherLine, TeachingCard};
 use crate::server::Db;
-use domain::{ClassId, EstablishmentId, GroupId, UserId};
+use domain::{ClassId, EstablishmentId, GroupId, PeriodId, QuizAssignmentId, SubjectId, TeachingUnit, UserId};
 use sqlx::Row;
 
 pub async fn student_section(db: &Db, est: EstablishmentId, student: UserId) -> Result<StudentSection, sqlx::Error> {
@@ -47,7 +47,7 @@ pub async fn student_section(db: &Db, est: EstablishmentId, student: UserId) -> 
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(StudentSection { class, groups, teachers })
+    Ok(StudentSection { class, groups, teachers, follow: None })
 }
 
 pub async fn children(db: &Db, est: EstablishmentId, guardian: UserId) -> Result<Vec<ChildCard>, sqlx::Error> {
@@ -74,6 +74,7 @@ pub async fn children(db: &Db, est: EstablishmentId, guardian: UserId) -> Result
             establishment: r.try_get("establishment")?,
             legal_guardian: r.try_get::<i64, _>("legal_guardian")? != 0,
             relationship: r.try_get("relationship")?,
+            follow: None,
         })
     })
     .collect()
@@ -164,7 +165,7 @@ pub async fn overview(db: &Db, est: EstablishmentId) -> Result<Overview, sqlx::E
 }
 
 /// Every establishment with its counts, for a region administrator.
-pub async fn region(db: &Db) -> Result<Vec<super::api::EstablishmentLine>, sqlx::Error> {
+pub async fn region(db: &Db) -> Result<Vec<EstablishmentLine>, sqlx::Error> {
     sqlx::query(
         "SELECT e.name, e.uai, e.city,
            (SELECT COUNT(*) FROM memberships m WHERE m.establishment_id = e.id AND m.role = 'eleve') AS students,
@@ -176,13 +177,128 @@ pub async fn region(db: &Db) -> Result<Vec<super::api::EstablishmentLine>, sqlx:
     .await?
     .into_iter()
     .map(|r| {
-        Ok(super::api::EstablishmentLine {
+        Ok(EstablishmentLine {
             name: r.try_get("name")?,
             uai: r.try_get("uai")?,
             city: r.try_get("city")?,
             students: r.try_get("students")?,
             staff: r.try_get("staff")?,
             administrators: r.try_get("administrators")?,
+        })
+    })
+    .collect()
+}
+
+/// An evaluation of one of the teacher's services, already held, with students still
+/// without a mark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluationToComplete {
+    pub unit: TeachingUnit,
+    pub subject: SubjectId,
+    pub period: PeriodId,
+    pub title: String,
+    pub subject_name: String,
+    pub unit_name: String,
+    pub held_on: String,
+    pub missing: i64,
+}
+
+/// The evaluations of a period held on or before `today` in a subject and unit the teacher
+/// teaches (as assigned now), with the number of the unit's students without a mark in each,
+/// the oldest first; those complete are left out.
+pub async fn evaluations_to_complete(
+    db: &Db,
+    est: EstablishmentId,
+    teacher: UserId,
+    period: PeriodId,
+    today: &str,
+) -> Result<Vec<EvaluationToComplete>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT e.class_id, e.group_id, e.subject_id, e.period_id, e.title, e.held_on, s.name AS subject_name,
+                COALESCE(c.name, g.name) AS unit_name,
+                CASE WHEN e.class_id IS NOT NULL
+                     THEN (SELECT COUNT(*) FROM class_students cs WHERE cs.class_id = e.class_id
+                           AND NOT EXISTS (SELECT 1 FROM grades gr WHERE gr.evaluation_id = e.id AND gr.student_id = cs.student_id))
+                     ELSE (SELECT COUNT(*) FROM group_students gs WHERE gs.group_id = e.group_id
+                           AND NOT EXISTS (SELECT 1 FROM grades gr WHERE gr.evaluation_id = e.id AND gr.student_id = gs.student_id))
+                END AS missing
+         FROM evaluations e
+         JOIN subjects s ON s.id = e.subject_id
+         LEFT JOIN classes c ON c.id = e.class_id
+         LEFT JOIN student_groups g ON g.id = e.group_id
+         WHERE e.establishment_id = $1 AND e.period_id = $2 AND e.held_on <= $3
+           AND EXISTS (SELECT 1 FROM assignments a WHERE a.teacher_id = $4 AND a.establishment_id = e.establishment_id
+                       AND a.subject_id = e.subject_id AND (a.class_id = e.class_id OR a.group_id = e.group_id))
+         ORDER BY e.held_on, e.created_at, e.id",
+    )
+    .bind(est.0)
+    .bind(period.0)
+    .bind(today)
+    .bind(teacher.0)
+    .fetch_all(db)
+    .await?;
+    let mut waiting = Vec::new();
+    for r in rows {
+        let missing: i64 = r.try_get("missing")?;
+        if missing == 0 {
+            continue;
+        }
+        let unit = match (r.try_get::<Option<i64>, _>("class_id")?, r.try_get::<Option<i64>, _>("group_id")?) {
+            (Some(c), _) => TeachingUnit::Class(ClassId(c)),
+            (None, Some(g)) => TeachingUnit::Group(GroupId(g)),
+            (None, None) => continue,
+        };
+        waiting.push(EvaluationToComplete {
+            unit,
+            subject: SubjectId(r.try_get("subject_id")?),
+            period: PeriodId(r.try_get("period_id")?),
+            title: r.try_get("title")?,
+            subject_name: r.try_get("subject_name")?,
+            unit_name: r.try_get::<Option<String>, _>("unit_name")?.unwrap_or_default(),
+            held_on: r.try_get("held_on")?,
+            missing,
+        });
+    }
+    Ok(waiting)
+}
+
+/// An assignment the teacher gave with written answers waiting for a grade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignmentToGrade {
+    pub id: QuizAssignmentId,
+    pub title: String,
+    pub unit_name: String,
+    pub copies: i64,
+}
+
+/// The assignments the teacher gave in this establishment that have attempts handed in with
+/// answers still to grade, and how many such attempts, the one waiting longest first.
+pub async fn assignments_to_grade(
+    db: &Db,
+    est: EstablishmentId,
+    teacher: UserId,
+) -> Result<Vec<AssignmentToGrade>, sqlx::Error> {
+    sqlx::query(
+        "SELECT a.id, a.title, COALESCE(c.name, g.name) AS unit_name, COUNT(*) AS copies, MIN(t.submitted_at) AS oldest
+         FROM quiz_assignments a
+         JOIN quiz_attempts t ON t.assignment_id = a.id
+         LEFT JOIN classes c ON c.id = a.class_id
+         LEFT JOIN student_groups g ON g.id = a.group_id
+         WHERE a.establishment_id = $1 AND a.assigned_by = $2 AND t.submitted_at IS NOT NULL AND t.pending_manual > 0
+         GROUP BY a.id, a.title, c.name, g.name
+         ORDER BY oldest, a.id",
+    )
+    .bind(est.0)
+    .bind(teacher.0)
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(AssignmentToGrade {
+            id: QuizAssignmentId(r.try_get("id")?),
+            title: r.try_get("title")?,
+            unit_name: r.try_get::<Option<String>, _>("unit_name")?.unwrap_or_default(),
+            copies: r.try_get("copies")?,
         })
     })
     .collect()

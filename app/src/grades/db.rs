@@ -703,19 +703,7 @@ pub async fn student_grades(
     // Unpublished evaluations stay out of everything a student or family sees, including
     // the class statistics; they only announce when they will appear. Nothing is published
     // while the student's class council sits.
-    let councils: Vec<(i64, i64)> = match student.class {
-        Some(class) => {
-            sqlx::query("SELECT starts_at, ends_at FROM class_councils WHERE class_id = $1 AND period_id = $2")
-                .bind(class.0)
-                .bind(period.id.0)
-                .fetch_all(db)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("starts_at")?, r.try_get("ends_at")?)))
-                .collect::<Result<_, sqlx::Error>>()?
-        }
-        None => Vec::new(),
-    };
+    let councils = council_windows(db, student.class, period.id).await?;
     let published = |e: &EvaluationRow| publication_time(e.publish_at, &councils);
     let (visible, hidden): (Vec<EvaluationRow>, Vec<EvaluationRow>) =
         all.into_iter().partition(|e| sees_unpublished || published(e) <= now);
@@ -775,10 +763,7 @@ pub async fn student_grades(
             .iter()
             .filter_map(|e| {
                 let mark = *marks.get(&(e.id, student.id))?;
-                let shown = match mark {
-                    Mark::Points(_) => format!("{}/{}", mark.display(), e.scale.get()),
-                    status => status.display(),
-                };
+                let shown = shown_mark(mark, e.scale);
                 let points: Vec<f64> = marks
                     .iter()
                     .filter(|((ev, _), _)| *ev == e.id)
@@ -820,6 +805,83 @@ pub async fn student_grades(
         page.general_calculation = explain_general(&general_inputs);
     }
     Ok(page)
+}
+
+/// A mark as a student and their family read it: "14,5/20", or "Abs." for a status.
+fn shown_mark(mark: Mark, scale: Scale) -> String {
+    match mark {
+        Mark::Points(_) => format!("{}/{}", mark.display(), scale.get()),
+        status => status.display(),
+    }
+}
+
+/// The sittings of a class's council in a period, as (start, end) instants: nothing is
+/// published to students and families while one sits.
+async fn council_windows(db: &Db, class: Option<ClassId>, period: PeriodId) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let Some(class) = class else {
+        return Ok(Vec::new());
+    };
+    sqlx::query("SELECT starts_at, ends_at FROM class_councils WHERE class_id = $1 AND period_id = $2")
+        .bind(class.0)
+        .bind(period.0)
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("starts_at")?, r.try_get("ends_at")?)))
+        .collect()
+}
+
+/// One of a student's latest marks, as the dashboard lists them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecentMark {
+    pub subject: String,
+    pub title: String,
+    /// The day the evaluation was held, "2026-11-23".
+    pub held_on: String,
+    pub mark: String,
+}
+
+/// The student's `limit` latest marks of a period that the student and their family may
+/// read (published, and no class council sitting: the rule of [`student_grades`]), the
+/// latest evaluation first.
+pub async fn recent_marks(
+    db: &Db,
+    student: &StudentRef,
+    period: PeriodId,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<RecentMark>, AppError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVALUATION_COLUMNS}, g.status, g.points, s.name AS subject_name
+         FROM evaluations e
+         JOIN grades g ON g.evaluation_id = e.id AND g.student_id = $3
+         JOIN subjects s ON s.id = e.subject_id
+         WHERE {STUDENT_EVALUATIONS}
+         ORDER BY e.held_on DESC, e.created_at DESC, e.id DESC"
+    ))
+    .bind(student.establishment.0)
+    .bind(period.0)
+    .bind(student.id.0)
+    .fetch_all(db)
+    .await?;
+    let councils = council_windows(db, student.class, period).await?;
+    let mut recent = Vec::with_capacity(limit.min(rows.len()));
+    for r in &rows {
+        let e = evaluation_row(r)?;
+        if publication_time(e.publish_at, &councils) > now {
+            continue;
+        }
+        recent.push(RecentMark {
+            subject: r.try_get("subject_name")?,
+            mark: shown_mark(mark_of(r)?, e.scale),
+            title: e.title,
+            held_on: e.held_on,
+        });
+        if recent.len() == limit {
+            break;
+        }
+    }
+    Ok(recent)
 }
 
 /// Adds to each grade line of the page the history of its mark (direction's view).

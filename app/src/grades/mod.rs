@@ -197,6 +197,11 @@ fn service_list(services: Vec<ServiceLine>) -> AnyView {
     .into_any()
 }
 
+/// The address of the grade book's grid for one subject, class or group, and period.
+pub fn grade_book_href(unit: domain::TeachingUnit, subject: SubjectId, period: PeriodId) -> String {
+    format!("/carnet-de-notes/saisie?unite={}&matiere={subject}&periode={period}", unit.key())
+}
+
 /// `/carnet-de-notes/saisie?unite=c:ID&matiere=ID[&periode=ID]`: the grid.
 #[component]
 pub fn GradeBookPage() -> impl IntoView {

@@ -390,6 +390,64 @@ pub async fn assignments_for_units(
     Ok(listed)
 }
 
+/// An assignment open now that a student has not handed in yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueAssignment {
+    pub id: QuizAssignmentId,
+    pub title: String,
+    pub unit_name: String,
+    pub closes_at: i64,
+    /// An attempt is under way.
+    pub started: bool,
+}
+
+/// The assignments of the student's class and groups that are open at `now` and that the
+/// student has not handed in (no attempt submitted, none whose time ran out), closing
+/// soonest first, at most `limit`. Read from the enrolments, so it answers for a guardian
+/// asking about a child as for the student.
+pub async fn due_for_student(
+    db: &Db,
+    establishment: EstablishmentId,
+    student: UserId,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<DueAssignment>, sqlx::Error> {
+    sqlx::query(
+        "SELECT a.id, a.title, a.closes_at, COALESCE(c.name, g.name) AS unit_name,
+                CASE WHEN EXISTS (SELECT 1 FROM quiz_attempts t WHERE t.assignment_id = a.id AND t.student_id = $2)
+                     THEN 1 ELSE 0 END AS started
+         FROM quiz_assignments a
+         LEFT JOIN classes c ON c.id = a.class_id
+         LEFT JOIN student_groups g ON g.id = a.group_id
+         WHERE a.establishment_id = $1
+           AND (a.class_id IN (SELECT class_id FROM class_students WHERE student_id = $2)
+                OR a.group_id IN (SELECT group_id FROM group_students WHERE student_id = $2))
+           AND a.opens_at <= $3 AND a.closes_at > $3
+           AND NOT EXISTS (SELECT 1 FROM quiz_attempts t WHERE t.assignment_id = a.id AND t.student_id = $2
+                 AND (t.submitted_at IS NOT NULL
+                      OR (a.time_limit_minutes IS NOT NULL AND t.started_at + a.time_limit_minutes * 60000 <= $3)))
+         ORDER BY a.closes_at, a.id
+         LIMIT $4",
+    )
+    .bind(establishment.0)
+    .bind(student.0)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(DueAssignment {
+            id: QuizAssignmentId(r.try_get("id")?),
+            title: r.try_get("title")?,
+            unit_name: r.try_get::<Option<String>, _>("unit_name")?.unwrap_or_default(),
+            closes_at: r.try_get("closes_at")?,
+            started: r.try_get::<i64, _>("started")? != 0,
+        })
+    })
+    .collect()
+}
+
 /// Every attempt of one student at these assignments.
 pub async fn attempts_of_student(
     db: &Db,

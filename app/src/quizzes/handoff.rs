@@ -175,12 +175,7 @@ pub mod ssr {
     }
 
     fn grade_book_url(e: &EvaluationRow) -> String {
-        format!(
-            "/carnet-de-notes/saisie?unite={}&matiere={}&periode={}",
-            e.service.unit.key(),
-            e.service.subject,
-            e.period
-        )
+        crate::grades::grade_book_href(e.service.unit, e.service.subject, e.period)
     }
 
     /// The evaluation an assignment's results went to, if any (read on `conn`).

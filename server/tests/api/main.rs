@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod bulletins;
 mod cli;
+mod dashboard;
 mod demo;
 mod grades;
 mod helpers;

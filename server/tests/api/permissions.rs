@@ -222,7 +222,7 @@ async fn a_region_administrator_sees_every_establishment_but_no_pupils_record() 
     .await
     .expect("region admin");
     let s = app.activate("region.numerique", &code, "grand-est-region-2026").await;
-    let (status, dashboard) = s.call::<app::dashboard::api::Dashboard>("/api/tableau_de_bord", &[]).await;
+    let (status, dashboard) = s.call::<app::dashboard::model::Dashboard>("/api/tableau_de_bord", &[]).await;
     assert_eq!(status, StatusCode::OK);
     let region = dashboard.expect("dashboard").region.expect("the region panel");
     let summary: Vec<(&str, i64)> = region.iter().map(|e| (e.uai.as_str(), e.students)).collect();
@@ -234,6 +234,6 @@ async fn a_region_administrator_sees_every_establishment_but_no_pupils_record() 
     assert_eq!(status_of(&s, "/api/classe", class).await, 403);
     // Others get no region panel.
     let admin = app.login_as("demo.admin").await;
-    let (_, d) = admin.call::<app::dashboard::api::Dashboard>("/api/tableau_de_bord", &[]).await;
+    let (_, d) = admin.call::<app::dashboard::model::Dashboard>("/api/tableau_de_bord", &[]).await;
     assert_eq!(d.expect("dashboard").region, None);
 }

@@ -140,14 +140,14 @@ async fn take(s: &Session, assignment: i64, a: &Answers) -> i64 {
 /// A quiz of every kind given to 4e C (options shuffled, two attempts), taken by demo.eleve
 /// (all right), demo.eleve2 (partly) and demo.eleve3 (a first attempt worth 0, then a better
 /// one, which counts). Returns the assignment and each student's counted attempt.
-struct Taken {
-    assignment: i64,
-    essay: i64,
-    eleve: i64,
-    eleve2: i64,
+pub(crate) struct Taken {
+    pub assignment: i64,
+    pub essay: i64,
+    pub eleve: i64,
+    pub eleve2: i64,
 }
 
-async fn taken(app: &TestApp, prof: &Session) -> Taken {
+pub(crate) async fn taken(app: &TestApp, prof: &Session) -> Taken {
     let quiz: i64 = ok("create", call(prof, "creer", json!({"title": "Bilan", "description": ""})).await);
     let mut ids = Vec::new();
     for q in questions() {
@@ -288,7 +288,7 @@ async fn the_distribution_counts_the_answers_of_each_students_counted_attempt() 
 }
 
 /// The grading form's fields for these answers: (attempt, points, comment).
-fn grading_form(assignment: i64, essay: i64, grades: &[(i64, &str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn grading_form(assignment: i64, essay: i64, grades: &[(i64, &str, &str)]) -> Vec<(String, String)> {
     let mut fields = vec![("devoir".to_string(), assignment.to_string())];
     for (attempt, points, comment) in grades {
         fields.push((format!("notes[t{attempt}q{essay}]"), points.to_string()));
@@ -297,7 +297,7 @@ fn grading_form(assignment: i64, essay: i64, grades: &[(i64, &str, &str)]) -> Ve
     fields
 }
 
-async fn grade(s: &Session, fields: &[(String, String)]) -> (StatusCode, Result<usize, AppError>) {
+pub(crate) async fn grade(s: &Session, fields: &[(String, String)]) -> (StatusCode, Result<usize, AppError>) {
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     s.call("/api/quiz/resultats/corriger", &pairs).await
 }
