@@ -28,6 +28,7 @@ use leptos_router::{SsrMode, path};
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_content_security_policy();
+    let css = stylesheet_href(&options);
     view! {
         <!DOCTYPE html>
         <html lang="fr">
@@ -36,7 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href="/pkg/preau.css"/>
+                <link rel="stylesheet" href=css/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -45,6 +46,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The stylesheet's address: named after its content in a release build (`server::assets`).
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(st) = use_context::<server::AppState>() {
+        return format!("/{}/{}", options.site_pkg_dir, st.assets.css);
+    }
+    format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
 }
 
 /// The page's policy: scripts only from Préau itself or carrying this response's nonce, the

@@ -160,6 +160,9 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     if !is_static(&path) {
         // Pages and API answers are personal: never stored by a browser or a proxy.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if state.assets.is_immutable(&state.leptos_options.site_pkg_dir, &path) {
+        // Named after its content: the same name is always the same bytes.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(app::server::assets::IMMUTABLE));
     } else if path.starts_with("/pkg/") {
         // Kept, but checked at each load (a cheap 304): after a deploy the page and its
         // wasm must match, or server-function calls would miss.

@@ -46,7 +46,9 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
             tracing::info!("demo school seeded");
         }
     }
+    let assets = app::server::assets::AssetNames::load(&settings.output_name)?;
     let leptos_options = LeptosOptions::builder()
+        .hash_files(assets.hashed)
         .output_name(settings.output_name.clone())
         .site_root(settings.site_root.clone())
         .site_pkg_dir(settings.site_pkg_dir.clone())
@@ -68,6 +70,7 @@ pub async fn build_state(settings: &Settings) -> anyhow::Result<AppState> {
         realtime: Realtime::default(),
         live: Default::default(),
         leptos_options,
+        assets: Arc::new(assets),
         pad_max_participants: settings.pad_max_participants,
         metrics,
         audit_pending: Default::default(),

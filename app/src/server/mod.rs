@@ -1,6 +1,7 @@
 //! What every feature shares on the server: state, database, sessions, passwords, audit,
 //! realtime connections, demo seed. Compiled only with the `ssr` feature.
 
+pub mod assets;
 pub mod audit;
 pub mod db;
 pub mod demo;
@@ -51,6 +52,8 @@ pub struct AppState {
     /// Live quiz sessions running, one hub each.
     pub live: crate::quizzes::hub::LiveHubs,
     pub leptos_options: LeptosOptions,
+    /// The built stylesheet, script and wasm, content-named in a release build.
+    pub assets: Arc<assets::AssetNames>,
     /// Most connections open on one pad at once (`PREAU_PAD_MAX_PARTICIPANTS`).
     pub pad_max_participants: usize,
     /// What `/metrics` shows (`PREAU_METRICS_ADDR`).
