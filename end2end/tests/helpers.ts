@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { test as base, type BrowserContext, expect, type Page, type TestInfo } from '@playwright/test';
+import { test as base, type Browser, type BrowserContext, expect, type Page, type TestInfo } from '@playwright/test';
 
 export const PASSWORD = process.env.PREAU_DEMO_PASSWORD ?? 'cartable-violet-2026';
 
@@ -99,4 +99,15 @@ export function watchErrors(page: Page): string[] {
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   return errors;
+}
+
+/** A new browser context (its own cookies) with the project's viewport, logged in. */
+export async function person(browser: Browser, testInfo: TestInfo, username: string) {
+  const { viewport, isMobile, hasTouch, javaScriptEnabled, baseURL, locale } = testInfo.project.use;
+  const context = await browser.newContext({ viewport, isMobile, hasTouch, javaScriptEnabled, baseURL, locale });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await login(page, testInfo, username);
+  await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
+  return { context, page, errors };
 }

@@ -1,10 +1,12 @@
-// The keyboard alone: taking a quiz, entering grades and writing in a pad, reached with Tab
+// The keyboard alone: taking a quiz, answering a live quiz on the phone screen, entering
+// grades and writing in a pad, reached with Tab
 // and worked with the keys a person would use, each focused control showing its focus.
 // At desktop size (a keyboard user's screen), hydrated: checking where the focus is needs a
 // script in the page. Without JavaScript the same server-rendered controls are plain HTML
 // ones, which the browser makes keyboard-operable itself.
 import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
-import { login, open, test } from './helpers';
+import { login, open, person, test } from './helpers';
+import { launch, makeQuiz } from './live';
 
 const QUIZ = 'Révisions — le passé simple';
 
@@ -111,4 +113,48 @@ test('un élève écrit dans le pad au clavier seul', async ({ page }, testInfo)
   await expect(text).toHaveValue(/\*\*texte en gras\*\*/);
   await open(page, page.url(), testInfo);
   await expect(text).toHaveValue(new RegExp(tag.replace('.', '\\.')));
+});
+
+test("un élève rejoint un quiz en direct et y répond au clavier seul", async ({ browser }, testInfo) => {
+  desktopOnly(testInfo);
+  const title = `Direct clavier ${Date.now()}`;
+  const teacher = await person(browser, testInfo, 'demo.prof');
+  await makeQuiz(teacher.page, title);
+  const code = await launch(teacher.page, testInfo, title);
+
+  const student = await person(browser, testInfo, 'demo.eleve2');
+  const page = student.page;
+  await open(page, '/rejoindre', testInfo);
+  await tabTo(page, page.getByLabel('Code de la session'));
+  await page.keyboard.type(code);
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`/rejoindre/${code}$`));
+  await expect(page.getByText('Attendez que votre enseignant lance la première question.')).toBeVisible();
+
+  await teacher.page.getByLabel('Minuteur').selectOption('0');
+  await teacher.page.getByRole('button', { name: 'Lancer la première question' }).click();
+  await expect(page.getByRole('heading', { name: 'Quelle est la capitale de la France ?' })).toBeVisible();
+  // The answers are buttons: Tab to one, Enter sends it.
+  await tabTo(page, page.getByRole('button', { name: 'Paris', exact: true }));
+  await page.keyboard.press('Enter');
+  await expect(page.getByText('Réponse envoyée')).toBeVisible();
+  await expect(teacher.page.getByText('1 réponse sur 1')).toBeVisible();
+  await teacher.page.getByRole('button', { name: 'Révéler la réponse' }).click();
+  await expect(page.getByText('Bonne réponse ! +1 point')).toBeVisible();
+
+  await teacher.page.getByRole('button', { name: 'Question suivante' }).click();
+  await expect(page.getByRole('heading', { name: 'Le Rhin passe à Strasbourg.' })).toBeVisible();
+  // Space works as well as Enter on a button.
+  await tabTo(page, page.getByRole('button', { name: 'Vrai', exact: true }));
+  await page.keyboard.press('Space');
+  await expect(page.getByText('Réponse envoyée')).toBeVisible();
+  await teacher.page.getByRole('button', { name: 'Révéler la réponse' }).click();
+  await expect(page.getByText('Bonne réponse ! +1 point')).toBeVisible();
+  teacher.page.once('dialog', (d) => d.accept());
+  await teacher.page.getByRole('button', { name: 'Terminer la session' }).click();
+  await expect(page.getByText('Votre score : 2 points')).toBeVisible();
+  for (const p of [teacher, student]) {
+    expect(p.errors).toEqual([]);
+    await p.context.close();
+  }
 });

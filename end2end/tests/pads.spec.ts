@@ -3,21 +3,10 @@
 // reload shows the merged text; one of them goes offline, keeps typing, comes back, and
 // both end on the same text with nothing lost or doubled. A teacher creates a pad and locks
 // it. Without JavaScript the pad reads, and says that editing needs JavaScript.
-import { expect, type Browser, type Page, type TestInfo } from '@playwright/test';
-import { hydrated, login, open, watchErrors, test } from './helpers';
+import { expect, type Page, type TestInfo } from '@playwright/test';
+import { hydrated, login, open, person, watchErrors, test } from './helpers';
 
 const DEMO_PAD = 'Sortie au musée — compte rendu';
-
-/** A new browser context (its own cookies) with the project's viewport, logged in. */
-async function person(browser: Browser, testInfo: TestInfo, username: string) {
-  const { viewport, isMobile, hasTouch, javaScriptEnabled, baseURL, locale } = testInfo.project.use;
-  const context = await browser.newContext({ viewport, isMobile, hasTouch, javaScriptEnabled, baseURL, locale });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await login(page, testInfo, username);
-  await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
-  return { context, page, errors };
-}
 
 /** Opens the pads page from the navigation, then the pad called `title`. */
 async function openPad(page: Page, testInfo: TestInfo, title: string) {

@@ -3,19 +3,8 @@
 // the distribution of the answers, refuses then gives points and a comment to the open
 // answer, and the student then reads the final score with the comment. With JavaScript on
 // and off, phone and desktop; the results page never scrolls sideways at 360 px.
-import { expect, type Browser, type Page, type TestInfo } from '@playwright/test';
-import { hydrated, login, open, watchErrors, test } from './helpers';
-
-/** A new browser context (its own cookies) with the project's settings, logged in. */
-async function person(browser: Browser, testInfo: TestInfo, username: string) {
-  const { viewport, isMobile, hasTouch, javaScriptEnabled, baseURL, locale } = testInfo.project.use;
-  const context = await browser.newContext({ viewport, isMobile, hasTouch, javaScriptEnabled, baseURL, locale });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await login(page, testInfo, username);
-  await expect(page.getByRole('heading', { level: 1, name: /Bonjour/ })).toBeVisible();
-  return { context, page, errors };
-}
+import { expect, type Page, type TestInfo } from '@playwright/test';
+import { hydrated, open, person, test } from './helpers';
 
 /** Calls a JSON server function; ids (64-bit, beyond a JavaScript number) come back as text. */
 async function post(page: Page, path: string, body: string): Promise<any> {
