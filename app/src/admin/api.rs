@@ -501,11 +501,8 @@ mod ssr {
 
     /// Hands `code` for account `id` to the page a plain form post returns to.
     fn hand_code_over(st: &crate::server::AppState, id: UserId, code: &str) {
-        let secure = if st.auth.secure_cookies { "; Secure" } else { "" };
-        let cookie = format!(
-            "{HANDED_CODE_COOKIE}={}.{code}; Path=/; HttpOnly; SameSite=Strict; Max-Age={HANDED_CODE_SECS}{secure}",
-            id.0
-        );
+        let cookie =
+            session::set_cookie(&st.auth, HANDED_CODE_COOKIE, &format!("{}.{code}", id.0), "Strict", HANDED_CODE_SECS);
         if let Some(opts) = use_context::<leptos_axum::ResponseOptions>()
             && let Ok(v) = axum::http::HeaderValue::from_str(&cookie)
         {

@@ -152,20 +152,21 @@ pub async fn delete_all_for(db: &Db, user: UserId) -> Result<Vec<String>, AppErr
     Ok(hashes)
 }
 
+/// Every `Set-Cookie` value Préau writes: the whole site, out of scripts' reach (`HttpOnly`),
+/// `Secure` when served over https; `same_site` is `Lax` or `Strict`.
+pub fn set_cookie(config: &AuthConfig, name: &str, value: &str, same_site: &str, max_age_secs: i64) -> String {
+    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age_secs}{secure}")
+}
+
 /// `Set-Cookie` value for a new session.
 pub fn cookie_for(config: &AuthConfig, token: &str) -> String {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
-    format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        config.cookie_name(),
-        config.absolute_timeout_ms / 1000
-    )
+    set_cookie(config, config.cookie_name(), token, "Lax", config.absolute_timeout_ms / 1000)
 }
 
 /// `Set-Cookie` value that removes the session cookie.
 pub fn clearing_cookie(config: &AuthConfig) -> String {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
-    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", config.cookie_name())
+    set_cookie(config, config.cookie_name(), "", "Lax", 0)
 }
 
 /// The value of cookie `name` in a `Cookie` header.
